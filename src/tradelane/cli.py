@@ -1,0 +1,110 @@
+"""The `tradelane` command line. Other commands (run, deploy, order) join this group."""
+
+from __future__ import annotations
+
+import sys
+import time
+import click
+
+from tradelane import __version__
+from tradelane.errors import CompilationError, TradelaneError
+
+
+@click.group()
+@click.version_option(__version__, prog_name="tradelane")
+def cli() -> None:
+    """Cross-border trade escrow: compile, deploy and drive the Tradelane contracts."""
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Recompile even if build/ is up to date.")
+def compile(force: bool) -> None:
+    """Compile contracts/ into build/ with the pinned solc."""
+    from tradelane.compiler import compile_contracts, find_solc
+
+    solc = find_solc()
+    started = time.perf_counter()
+    artifacts = compile_contracts(force=force, solc=solc)
+    elapsed = time.perf_counter() - started
+    deployable = sorted(n for n, a in artifacts.items() if a.deployable)
+    click.echo(
+        f"{len(artifacts)} contracts ({len(deployable)} deployable) in build/ "
+        f"with solc {solc.base_version} ({solc.kind}: {solc.path}) in {elapsed:.2f}s"
+    )
+
+
+@cli.command()
+@click.option("--port", type=int, default=8545, show_default=True, help="Port to listen on.")
+def node(port: int) -> None:
+    """Run a local Anvil until Ctrl-C (another port if PORT is taken)."""
+    from tradelane.chain import AnvilProcess
+
+    anvil = AnvilProcess(port).start()
+    try:
+        if anvil.moved_from is not None:
+            click.echo(f"port {anvil.moved_from} is taken; using {anvil.port} instead", err=True)
+        click.echo(f"anvil listening on {anvil.url} (chain id 31337); Ctrl-C stops it")
+        while anvil.alive():
+            time.sleep(0.5)
+        raise TradelaneError("anvil stopped unexpectedly")
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        anvil.stop()
+
+
+@cli.command()
+@click.option(
+    "--chain",
+    "target",
+    default="eth-tester",
+    show_default=True,
+    help="eth-tester, anvil or a JSON-RPC URL.",
+)
+def demo(target: str) -> None:
+    """Compile and deploy the suite on a local chain and say what happened."""
+    from tradelane.chain import connect
+    from tradelane.compiler import compile_contracts, find_solc
+    from tradelane.deploy import deploy_suite
+
+    solc = find_solc()
+    started = time.perf_counter()
+    artifacts = compile_contracts(solc=solc)
+    click.echo(
+        f"compiled {len(artifacts)} contracts with solc {solc.base_version} ({solc.kind}) "
+        f"in {time.perf_counter() - started:.2f}s"
+    )
+    with connect(target) as chain:
+        click.echo(f"chain: {chain.describe()} (chain id {chain.chain_id})")
+        deployment = deploy_suite(chain, artifacts, log=lambda m: click.echo("  " + m))
+        click.echo(
+            f"suite ready: admin {deployment.admin}, treasury {deployment.treasury}, "
+            f"{sum(deployment.gas_used.values()):,} gas in total"
+        )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the group; a toolkit error becomes one line and its exit code."""
+    try:
+        code = cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except CompilationError as exc:
+        for line in exc.diagnostics:
+            click.echo(line, err=True)
+        sys.exit(exc.exit_code)
+    except TradelaneError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

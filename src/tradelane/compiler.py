@@ -1,0 +1,392 @@
+"""Compile contracts/ with the pinned solc through py-solc-x, caching artifacts in build/.
+
+The compiler is, in order of preference: $SOLC_BINARY; a `solc` on PATH whose version is
+the pinned one; py-solc-x's installed copy of the pinned version; otherwise bin/solc, a
+launcher over the npm `solc` package (the official emscripten build of the same
+compiler). Artifacts are cached by a hash of every source read (ours and OpenZeppelin's),
+the settings and the compiler version, so a compile with nothing changed does not run solc.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import solcx
+from solcx.exceptions import SolcError
+
+from tradelane._settings import SOLC_VERSION, compiler_settings, project_root
+from tradelane.errors import CompilationError, SetupError
+
+CACHE_FORMAT = 1
+OUTPUT_SELECTION = [
+    "abi",
+    "metadata",
+    "devdoc",
+    "userdoc",
+    "storageLayout",
+    "evm.bytecode.object",
+    "evm.bytecode.sourceMap",
+    "evm.bytecode.linkReferences",
+    "evm.deployedBytecode.object",
+    "evm.deployedBytecode.sourceMap",
+    "evm.deployedBytecode.linkReferences",
+    "evm.deployedBytecode.immutableReferences",
+    "evm.methodIdentifiers",
+]
+
+
+@dataclass(frozen=True)
+class Solc:
+    """A solc executable and what it is."""
+
+    path: Path
+    version: str  # full version string, e.g. "0.8.30+commit.73712a01.Linux.g++"
+    kind: Literal["native", "npm"]
+
+    @property
+    def base_version(self) -> str:
+        return self.version.split("+", 1)[0]
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One compiled contract, as written to build/contracts/<name>.json."""
+
+    name: str
+    source: str  # source unit, relative to the repository root
+    abi: list[dict[str, Any]]
+    bytecode: str  # 0x-prefixed creation code
+    deployed_bytecode: str  # 0x-prefixed runtime code
+    source_map: str
+    deployed_source_map: str
+    metadata: str
+    method_identifiers: dict[str, str]
+    devdoc: dict[str, Any]
+    userdoc: dict[str, Any]
+    solc_version: str
+    settings: dict[str, Any]
+    generated_by: str = "tradelane.compiler"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def deployable(self) -> bool:
+        """False for interfaces, abstract contracts and libraries without code."""
+        return len(self.bytecode) > 2
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Artifact:
+        return cls(**data)
+
+
+# --- finding solc -----------------------------------------------------------------------
+
+
+def launcher_path(root: Path | None = None) -> Path:
+    return (root or project_root()) / "bin" / "solc"
+
+
+def _version_of(binary: Path) -> str:
+    try:
+        out = subprocess.run(
+            [str(binary), "--version"], capture_output=True, text=True, timeout=60, check=True
+        ).stdout
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise SetupError(f"cannot run {binary} --version: {exc}") from exc
+    for line in out.splitlines():
+        if line.startswith("Version:"):
+            return line.split(":", 1)[1].strip()
+    raise SetupError(f"{binary} --version printed no version; is it solc?")
+
+
+def _is_launcher(binary: Path, root: Path) -> bool:
+    return binary.resolve() == launcher_path(root).resolve()
+
+
+def _launcher(root: Path) -> Solc:
+    if shutil.which("node") is None:
+        raise SetupError("Node.js not found on PATH: install Node 18+ and npm, then run make setup")
+    package = root / "node_modules" / "solc" / "package.json"
+    if not package.is_file():
+        raise SetupError("node_modules missing: run make setup")
+    npm_version = json.loads(package.read_text())["version"]
+    if npm_version != SOLC_VERSION:
+        raise SetupError(
+            f"solc version mismatch: node_modules has solc {npm_version}, the project pins "
+            f"{SOLC_VERSION}: run make setup (npm ci)"
+        )
+    # The launcher answers --version by loading the compiler (about half a second); the
+    # npm package version is enough to key the cache, solc's full string is filled in later.
+    return Solc(launcher_path(root), f"{npm_version}+npm", "npm")
+
+
+def find_solc(root: Path | None = None) -> Solc:
+    """The solc to use, checked against the pinned version."""
+    root = root or project_root()
+    if env := os.environ.get("SOLC_BINARY"):
+        binary = Path(env)
+        if not binary.exists():
+            raise SetupError(f"SOLC_BINARY={env} does not exist: unset it or fix the path")
+        if _is_launcher(binary, root):
+            return _launcher(root)
+        version = _version_of(binary)
+        if version.split("+", 1)[0] != SOLC_VERSION:
+            raise SetupError(
+                f"solc version mismatch: SOLC_BINARY={env} is {version}, the project pins "
+                f"{SOLC_VERSION}: point SOLC_BINARY at solc {SOLC_VERSION} or unset it"
+            )
+        return Solc(binary, version, "native")
+
+    candidates: list[Path] = []
+    if on_path := shutil.which("solc"):
+        candidates.append(Path(on_path))
+    try:
+        candidates.append(Path(solcx.get_executable(SOLC_VERSION)))
+    except Exception:  # SolcNotInstalled and friends: no installed copy, fine
+        pass
+    for binary in candidates:
+        if _is_launcher(binary, root):
+            continue
+        try:
+            version = _version_of(binary)
+        except SetupError:
+            continue
+        if version.split("+", 1)[0] == SOLC_VERSION:
+            return Solc(binary, version, "native")
+    return _launcher(root)
+
+
+# --- sources and cache -----------------------------------------------------------------
+
+
+def contract_sources(root: Path) -> list[str]:
+    """Every .sol under contracts/, as source units relative to the root, sorted.
+
+    Hidden folders are skipped: ape keeps its copy of dependencies in contracts/.cache/.
+    """
+    base = root / "contracts"
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in base.rglob("*.sol")
+        if not any(part.startswith(".") for part in p.relative_to(base).parts)
+    )
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _cache_key(solc: Solc, inputs: dict[str, str]) -> str:
+    blob = json.dumps(
+        {
+            "format": CACHE_FORMAT,
+            "solc": solc.version,
+            "settings": compiler_settings(),
+            "inputs": inputs,
+        },
+        sort_keys=True,
+    )
+    return _sha256(blob.encode())
+
+
+def _hash_files(root: Path, units: Iterable[str]) -> dict[str, str] | None:
+    hashes = {}
+    for unit in units:
+        try:
+            hashes[unit] = _sha256((root / unit).read_bytes())
+        except OSError:
+            return None
+    return hashes
+
+
+def build_dir(root: Path | None = None) -> Path:
+    return (root or project_root()) / "build"
+
+
+def _write_json_atomic(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load_cached(root: Path, solc: Solc) -> dict[str, Artifact] | None:
+    index_path = build_dir(root) / "cache.json"
+    try:
+        index = json.loads(index_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if index.get("format") != CACHE_FORMAT:
+        return None
+    recorded: dict[str, str] = index.get("inputs", {})
+    ours = set(contract_sources(root))
+    if ours != {unit for unit in recorded if unit.startswith("contracts/")}:
+        return None
+    current = _hash_files(root, recorded)
+    if current is None or _cache_key(solc, current) != index.get("key"):
+        return None
+    try:
+        return {
+            name: Artifact.from_json(
+                json.loads((build_dir(root) / "contracts" / f"{name}.json").read_text())
+            )
+            for name in index["contracts"]
+        }
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+# --- compiling -------------------------------------------------------------------------
+
+
+def _line_col(root: Path, unit: str, offset: int) -> tuple[int, int]:
+    try:
+        prefix = (root / unit).read_bytes()[:offset]
+    except OSError:
+        return 0, 0
+    line = prefix.count(b"\n") + 1
+    col = offset - (prefix.rfind(b"\n") + 1) + 1
+    return line, col
+
+
+def _diagnostic(root: Path, error: dict[str, Any]) -> str:
+    kind = error.get("type", "Error")
+    message = error.get("message", "").strip()
+    where = error.get("sourceLocation")
+    if where and where.get("file"):
+        line, col = _line_col(root, where["file"], max(int(where.get("start", 0)), 0))
+        return f"{where['file']}:{line}:{col}: {kind}: {message}"
+    return f"{kind}: {message}"
+
+
+def _run_solc(root: Path, solc: Solc, units: list[str]) -> dict[str, Any]:
+    standard_input = {
+        "language": "Solidity",
+        "sources": {unit: {"content": (root / unit).read_text()} for unit in units},
+        "settings": {
+            **compiler_settings(),
+            "outputSelection": {unit: {"*": OUTPUT_SELECTION} for unit in units},
+        },
+    }
+    try:
+        output: dict[str, Any] = solcx.compile_standard(
+            standard_input,
+            base_path=str(root),
+            allow_paths=[str(root), str(root / "node_modules")],
+            solc_binary=str(solc.path),
+        )
+    except SolcError as exc:
+        try:
+            output = json.loads(exc.stdout_data or "{}")
+        except ValueError:
+            output = {}
+        errors = [e for e in output.get("errors", []) if e.get("severity") == "error"]
+        if not errors:
+            detail = (exc.stderr_data or exc.stdout_data or str(exc)).strip().splitlines()
+            raise SetupError(
+                f"{solc.path} failed: {detail[0] if detail else exc}"
+                + (": run make setup" if solc.kind == "npm" else "")
+            ) from exc
+        raise CompilationError([_diagnostic(root, e) for e in errors]) from None
+    return output
+
+
+def compile_contracts(
+    root: Path | None = None, *, force: bool = False, solc: Solc | None = None
+) -> dict[str, Artifact]:
+    """Compile every contract under contracts/ (or return the cached artifacts).
+
+    Returns artifacts by contract name. Raises CompilationError (with file:line:col
+    diagnostics) when solc rejects the sources and SetupError when no usable solc is found.
+    """
+    root = (root or project_root()).resolve()
+    units = contract_sources(root)
+    if not units:
+        raise CompilationError([f"no .sol files under {root / 'contracts'}"])
+    solc = solc or find_solc(root)
+    if not force and (cached := _load_cached(root, solc)) is not None:
+        return cached
+
+    output = _run_solc(root, solc, units)
+    version = solc.version if solc.kind == "native" else _version_of(solc.path)
+    settings = compiler_settings()
+    artifacts: dict[str, Artifact] = {}
+    for unit, contracts in sorted(output.get("contracts", {}).items()):
+        for name, data in sorted(contracts.items()):
+            if name in artifacts:
+                raise CompilationError(
+                    [f"{unit}: contract name {name} is also used in {artifacts[name].source}"]
+                )
+            evm = data.get("evm", {})
+            artifacts[name] = Artifact(
+                name=name,
+                source=unit,
+                abi=data.get("abi", []),
+                bytecode="0x" + evm.get("bytecode", {}).get("object", ""),
+                deployed_bytecode="0x" + evm.get("deployedBytecode", {}).get("object", ""),
+                source_map=evm.get("bytecode", {}).get("sourceMap", ""),
+                deployed_source_map=evm.get("deployedBytecode", {}).get("sourceMap", ""),
+                metadata=data.get("metadata", ""),
+                method_identifiers=evm.get("methodIdentifiers", {}),
+                devdoc=data.get("devdoc", {}),
+                userdoc=data.get("userdoc", {}),
+                solc_version=version,
+                settings=settings,
+                extra={
+                    "storageLayout": data.get("storageLayout", {}),
+                    "linkReferences": evm.get("bytecode", {}).get("linkReferences", {}),
+                    "immutableReferences": evm.get("deployedBytecode", {}).get(
+                        "immutableReferences", {}
+                    ),
+                },
+            )
+
+    inputs = _hash_files(root, sorted(output.get("sources", {})))
+    out_dir = build_dir(root)
+    contracts_dir = out_dir / "contracts"
+    if contracts_dir.exists():
+        shutil.rmtree(contracts_dir)
+    for name, artifact in artifacts.items():
+        _write_json_atomic(contracts_dir / f"{name}.json", artifact.to_json())
+    if inputs is not None:
+        _write_json_atomic(
+            out_dir / "cache.json",
+            {
+                "format": CACHE_FORMAT,
+                "key": _cache_key(solc, inputs),
+                "solc": version,
+                "solc_path": str(solc.path),
+                "settings": settings,
+                "inputs": inputs,
+                "contracts": sorted(artifacts),
+            },
+        )
+    return artifacts
+
+
+def load_artifact(name: str, root: Path | None = None) -> Artifact:
+    """One contract's artifact, compiling first if build/ is missing or stale."""
+    artifacts = compile_contracts(root)
+    try:
+        return artifacts[name]
+    except KeyError:
+        raise CompilationError(
+            [f"no contract named {name}; compiled: {', '.join(sorted(artifacts))}"]
+        ) from None
