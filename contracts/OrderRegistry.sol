@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IOrderRegistry} from "./interfaces/IOrderRegistry.sol";
+import {IEvidence} from "./interfaces/IEvidence.sol";
+import {OrderHashing} from "./libraries/OrderHashing.sol";
+import {Order, Terms, Milestone, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
+
+/// @title Order registry
+/// @notice Registration, acceptance and cancellation of orders, and the one guard of their state machine. An
+/// order is committed by its identifier (the EIP-712 struct hash of all its fields) and its live state is one
+/// storage slot; the full fields travel in calldata and in the registration event.
+abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
+    // ---------------------------------------------------------------- constants
+
+    /// @dev Basis points in a whole.
+    uint256 internal constant BPS = 10_000;
+    /// @dev The platform fee cap: 2%.
+    uint256 internal constant MAX_FEE_BPS = 200;
+    /// @dev At most this many milestone tranches per order.
+    uint256 internal constant MAX_MILESTONES = 4;
+
+    /// @dev Status bit masks for {_requireStatus}.
+    uint256 internal constant S_NONE = 1 << uint256(Status.None);
+    uint256 internal constant S_CREATED = 1 << uint256(Status.Created);
+    uint256 internal constant S_ACCEPTED = 1 << uint256(Status.Accepted);
+    uint256 internal constant S_FUNDED = 1 << uint256(Status.Funded);
+    uint256 internal constant S_IN_TRANSIT = 1 << uint256(Status.InTransit);
+    uint256 internal constant S_DELIVERED = 1 << uint256(Status.Delivered);
+    uint256 internal constant S_DISPUTED = 1 << uint256(Status.Disputed);
+    /// @dev Funded and not closed or disputed: the goods are on their way.
+    uint256 internal constant S_ACTIVE = S_FUNDED | S_IN_TRANSIT | S_DELIVERED;
+
+    // ---------------------------------------------------------------- state
+
+    // The platform settings share one slot with Pausable's flag, so the pause check and the fee snapshot on
+    // the funding path cost one cold read.
+    /// @dev Platform fee in basis points for orders registered from now on.
+    uint8 internal _feeBps;
+    /// @dev Account that platform fees are credited to.
+    address internal _treasury;
+    /// @dev Seconds the other party has to pay its arbitration fee once a dispute is opened.
+    uint32 internal _feeTimeout;
+
+    /// @dev Live state of each order.
+    mapping(bytes32 orderId => OrderState) internal _orders;
+
+    // ---------------------------------------------------------------- constructor
+
+    constructor(string memory name, string memory version) EIP712(name, version) {}
+
+    // ---------------------------------------------------------------- external views
+
+    /// @inheritdoc IOrderRegistry
+    function orderId(Order calldata order, bytes32 termsHash) external pure returns (bytes32) {
+        return OrderHashing.hashOrder(order, termsHash);
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function hashTerms(Terms calldata terms) external pure returns (bytes32) {
+        return OrderHashing.hashTerms(terms);
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function quoteDigest(bytes32 id) external view returns (bytes32) {
+        return _hashTypedDataV4(id);
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function orderState(bytes32 id) external view returns (OrderState memory) {
+        return _orders[id];
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function riskStage(uint8 incoterm) public pure returns (Stage) {
+        if (incoterm > uint8(type(Incoterm).max)) revert OrderInvalidIncoterm(incoterm);
+        Incoterm rule = Incoterm(incoterm);
+        // EXW: at the buyer's disposal at the seller's site, recorded when the buyer's carrier picks up;
+        // FCA, CPT, CIP: at handover to the (first) carrier.
+        if (rule <= Incoterm.CIP) return Stage.PickedUp;
+        // DAP, DPU, DDP: at destination.
+        if (rule <= Incoterm.DDP) return Stage.Delivered;
+        // FAS: alongside the vessel, after export clearance.
+        if (rule == Incoterm.FAS) return Stage.ExportCleared;
+        // FOB, CFR, CIF: on board at the port of loading.
+        return Stage.Loaded;
+    }
+
+    // ---------------------------------------------------------------- external mutating
+
+    /// @inheritdoc IOrderRegistry
+    function register(Order calldata order, Terms calldata terms, string calldata termsURI)
+        external
+        whenNotPaused
+        returns (bytes32 id)
+    {
+        // Check: the buyer registers, the seller accepts.
+        id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+        if (msg.sender != order.buyer) revert OrderUnauthorized(id, msg.sender);
+        // Effect:
+        _register(id, order, terms, termsURI).status = Status.Created;
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function accept(Order calldata order, bytes32 termsHash) external whenNotPaused {
+        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+        OrderState storage state = _orders[id];
+        // Check:
+        if (msg.sender != order.seller) revert OrderUnauthorized(id, msg.sender);
+        _requireStatus(id, state.status, S_CREATED);
+        // Effect:
+        state.status = Status.Accepted;
+        emit OrderAccepted(id);
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function cancel(Order calldata order, bytes32 termsHash) external {
+        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+        OrderState storage state = _orders[id];
+        // Check: either party, before funding; an unused quote has no state yet.
+        if (msg.sender != order.buyer && msg.sender != order.seller) revert OrderUnauthorized(id, msg.sender);
+        _requireStatus(id, state.status, S_NONE | S_CREATED | S_ACCEPTED);
+        // Effect:
+        state.status = Status.Cancelled;
+        emit OrderCancelled(id, msg.sender);
+    }
+
+    // ---------------------------------------------------------------- internal
+
+    /// @dev The one guard of the state machine: reverts unless `current` is in the mask `allowed`.
+    function _requireStatus(bytes32 id, Status current, uint256 allowed) internal pure {
+        if ((1 << uint256(current)) & allowed == 0) revert OrderInvalidStatus(id, current, allowed);
+    }
+
+    /// @dev Validates a new order, snapshots the platform fee and emits its fields. The caller sets the status.
+    function _register(bytes32 id, Order calldata order, Terms calldata terms, string calldata termsURI)
+        internal
+        returns (OrderState storage state)
+    {
+        state = _orders[id];
+        // Check:
+        _requireStatus(id, state.status, S_NONE);
+        _validate(id, order, terms);
+        // Effect:
+        uint8 fee = _feeBps;
+        state.feeBps = fee;
+        emit OrderRegistered(id, order.buyer, order.seller, order, terms, riskStage(terms.incoterm), fee);
+        if (bytes(termsURI).length != 0) emit MetaEvidence(uint256(id), termsURI);
+    }
+
+    /// @dev Checks the terms a party proposes.
+    function _validate(bytes32 id, Order calldata order, Terms calldata terms) private view {
+        if (
+            order.buyer == address(0) || order.seller == address(0) || terms.carrier == address(0)
+                || order.buyer == order.seller
+        ) revert OrderInvalidParties(order.buyer, order.seller, terms.carrier);
+        if (order.price == 0) revert OrderInvalidPrice(order.price);
+        if (terms.incoterm > uint8(type(Incoterm).max)) revert OrderInvalidIncoterm(terms.incoterm);
+        if (terms.shipWithin == 0 || terms.deliverWithin < terms.shipWithin) {
+            revert OrderInvalidWindows(terms.shipWithin, terms.deliverWithin);
+        }
+        if (terms.validUntil != 0 && block.timestamp > terms.validUntil) revert OrderExpired(id, terms.validUntil);
+        if (terms.arbitrator == address(0)) revert OrderInvalidArbitrator(terms.arbitrator);
+        Milestone[] calldata ms = terms.milestones;
+        if (ms.length > MAX_MILESTONES) revert OrderInvalidMilestone(MAX_MILESTONES, 0, 0);
+        uint256 total;
+        uint256 previous = uint256(Stage.Booked);
+        for (uint256 i; i < ms.length; ++i) {
+            Milestone calldata m = ms[i];
+            total += m.bps;
+            if (m.stage <= previous || m.stage > uint8(Stage.Delivered) || m.bps == 0 || total > BPS) {
+                revert OrderInvalidMilestone(i, m.stage, m.bps);
+            }
+            previous = m.stage;
+        }
+    }
+}

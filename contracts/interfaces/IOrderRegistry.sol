@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Order, Terms, OrderState, Stage, Status} from "../types/TradeTypes.sol";
+
+/// @title Order registry
+/// @notice An order's terms are committed by its identifier (the EIP-712 struct hash of the order) and emitted
+/// in full when it is registered; its live state is one storage slot.
+interface IOrderRegistry {
+    // ---------------------------------------------------------------- errors
+
+    /// @notice The order is in `current`; the call needs one of the states in the bit mask `allowed`
+    /// (bit i set: Status(i) allowed).
+    error OrderInvalidStatus(bytes32 orderId, Status current, uint256 allowed);
+    /// @notice `caller` may not do this to the order.
+    error OrderUnauthorized(bytes32 orderId, address caller);
+    /// @notice The order (or quote) was valid only until `validUntil`.
+    error OrderExpired(bytes32 orderId, uint64 validUntil);
+    /// @notice The quote's signature is not the seller's.
+    error OrderInvalidSignature(bytes32 orderId, address seller);
+    /// @notice Buyer, seller and carrier must be non-zero and buyer and seller distinct.
+    error OrderInvalidParties(address buyer, address seller, address carrier);
+    /// @notice The price must be above zero.
+    error OrderInvalidPrice(uint96 price);
+    /// @notice The incoterm is not one of the eleven of Incoterms 2020.
+    error OrderInvalidIncoterm(uint8 incoterm);
+    /// @notice Ship-by must be above zero and no later than deliver-by.
+    error OrderInvalidWindows(uint32 shipWithin, uint32 deliverWithin);
+    /// @notice Milestone `index` is invalid: at most four, stages from PickedUp to Delivered strictly increasing,
+    /// each share above zero and all shares at most 10,000 basis points.
+    error OrderInvalidMilestone(uint256 index, uint8 stage, uint16 bps);
+    /// @notice The order names no arbitrator.
+    error OrderInvalidArbitrator(address arbitrator);
+
+    // ---------------------------------------------------------------- events
+
+    /// @notice An order was registered (by the buyer, or by funding a seller's quote). Carries every field, so the
+    /// order can be rebuilt from events; `riskStage` is the stage at which risk passes to the buyer under its
+    /// Incoterm and `feeBps` the platform fee snapshotted for it.
+    event OrderRegistered(
+        bytes32 indexed orderId,
+        address indexed buyer,
+        address indexed seller,
+        Order order,
+        Terms terms,
+        Stage riskStage,
+        uint8 feeBps
+    );
+    /// @notice The seller accepted a registered order.
+    event OrderAccepted(bytes32 indexed orderId);
+    /// @notice A party cancelled the order (or the seller withdrew an unused quote) before funding.
+    event OrderCancelled(bytes32 indexed orderId, address indexed by);
+
+    // ---------------------------------------------------------------- views
+
+    /// @notice The order's identifier: its EIP-712 struct hash.
+    function orderId(Order calldata order, bytes32 termsHash) external pure returns (bytes32);
+
+    /// @notice The EIP-712 struct hash of `terms`.
+    function hashTerms(Terms calldata terms) external pure returns (bytes32);
+
+    /// @notice The EIP-712 digest a seller signs to quote `order` (the order identifier in this contract's domain).
+    function quoteDigest(bytes32 id) external view returns (bytes32);
+
+    /// @notice The live state of an order.
+    function orderState(bytes32 id) external view returns (OrderState memory);
+
+    /// @notice The stage at which risk passes to the buyer under `incoterm`.
+    function riskStage(uint8 incoterm) external pure returns (Stage);
+
+    // ---------------------------------------------------------------- mutating
+
+    /// @notice The buyer registers an order; the seller then accepts it and the buyer funds it.
+    /// @param termsURI Where the purchase-order document lives; emitted as ERC-1497 MetaEvidence.
+    /// @return id The order's identifier.
+    function register(Order calldata order, Terms calldata terms, string calldata termsURI)
+        external
+        returns (bytes32 id);
+
+    /// @notice The seller accepts a registered order.
+    function accept(Order calldata order, bytes32 termsHash) external;
+
+    /// @notice Buyer or seller cancels an order before it is funded. The seller may also cancel a quote that was
+    /// never used, so that it can no longer be funded.
+    function cancel(Order calldata order, bytes32 termsHash) external;
+}
