@@ -159,9 +159,8 @@ def test_launcher_prints_large_output_whole(project):
     body = "\n".join(
         f"    function f{i}() external pure returns (uint256) {{ return {i}; }}" for i in range(150)
     )
-    (project / "contracts" / "Wide.sol").write_text(
-        f"// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n\ncontract Wide {{\n{body}\n}}\n"
-    )
+    header = "// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n\n"
+    (project / "contracts" / "Wide.sol").write_text(f"{header}contract Wide {{\n{body}\n}}\n")
     standard_input = {
         "language": "Solidity",
         "sources": {"contracts/Wide.sol": {"urls": ["contracts/Wide.sol"]}},
@@ -226,7 +225,7 @@ def test_missing_node_is_one_clear_error(monkeypatch):
     monkeypatch.delenv("SOLC_BINARY", raising=False)
     monkeypatch.setattr(compiler.shutil, "which", lambda name: None)
     monkeypatch.setenv("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
-    with pytest.raises(SetupError, match="Node.js not found on PATH: install Node 18"):
+    with pytest.raises(SetupError, match=r"Node\.js not found on PATH: install Node 18"):
         find_solc(ROOT)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+
 import click
 
 from tradelane import __version__

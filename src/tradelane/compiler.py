@@ -9,6 +9,7 @@ the settings and the compiler version, so a compile with nothing changed does no
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from typing import Any, Literal
 
 import solcx
 from solcx.exceptions import SolcError
+from solcx.install import get_executable
 
 from tradelane._settings import SOLC_VERSION, compiler_settings, project_root
 from tradelane.errors import CompilationError, SetupError
@@ -151,10 +153,8 @@ def find_solc(root: Path | None = None) -> Solc:
     candidates: list[Path] = []
     if on_path := shutil.which("solc"):
         candidates.append(Path(on_path))
-    try:
-        candidates.append(Path(solcx.get_executable(SOLC_VERSION)))
-    except Exception:  # SolcNotInstalled and friends: no installed copy, fine
-        pass
+    with contextlib.suppress(Exception):  # SolcNotInstalled and friends: no installed copy
+        candidates.append(Path(get_executable(SOLC_VERSION)))
     for binary in candidates:
         if _is_launcher(binary, root):
             continue

@@ -25,7 +25,8 @@ from typing import Any
 
 import rlp
 from eth_typing import ChecksumAddress
-from eth_utils import keccak, to_canonical_address, to_checksum_address
+from eth_utils.address import to_canonical_address, to_checksum_address
+from eth_utils.crypto import keccak
 from web3.contract import Contract
 
 from tradelane._settings import project_root
@@ -144,9 +145,10 @@ def deploy_contract(
         raise DeploymentError(
             f"deploying {artifact.name}({', '.join(map(str, args))}) failed: {exc}"
         ) from exc
-    if receipt["status"] != 1 or not receipt.get("contractAddress"):
-        raise DeploymentError(f"deploying {artifact.name} reverted (tx {tx_hash.hex()})")
-    address = to_checksum_address(receipt["contractAddress"])
+    created = receipt.get("contractAddress")
+    if receipt["status"] != 1 or not created:
+        raise DeploymentError(f"deploying {artifact.name} reverted (tx {tx_hash.to_0x_hex()})")
+    address = to_checksum_address(created)
     return w3.eth.contract(address=address, abi=artifact.abi), int(receipt["gasUsed"])
 
 
@@ -190,7 +192,7 @@ def _reusable(
     if manifest.get("settings") != settings:
         return None
     recorded = manifest.get("contracts", {})
-    if [s.name for s in specs] != list(recorded):
+    if manifest.get("order") != [s.name for s in specs]:
         return None
     contracts = {}
     for spec in specs:
@@ -277,6 +279,7 @@ def deploy_suite(
                 "format": MANIFEST_FORMAT,
                 "chain_id": chain_id,
                 "deployer": deployer_addr,
+                "order": list(contracts),
                 "settings": settings,
                 "deployed_at": int(time.time()),
                 "block": chain.w3.eth.block_number,
