@@ -12,8 +12,8 @@ from typing import Any, Final
 
 SOLC_VERSION: Final = "0.8.30"
 EVM_VERSION: Final = "prague"
-OPTIMIZER_RUNS: Final = 10_000
-VIA_IR: Final = False
+OPTIMIZER_RUNS: Final = 1_000
+VIA_IR: Final = True
 REMAPPINGS: Final = ("@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/",)
 
 
