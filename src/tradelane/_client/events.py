@@ -1,0 +1,66 @@
+"""Decode logs of the suite (and of the tokens the client knows) by address and topic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from eth_utils import event_abi_to_log_topic, to_checksum_address
+from web3 import Web3
+from web3._utils.events import get_event_data
+
+from tradelane.types import DecodedEvent
+
+
+class EventDecoder:
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self._by_address: dict[str, tuple[str, dict[bytes, dict[str, Any]]]] = {}
+
+    def add(self, name: str, address: str, abi: Iterable[Mapping[str, Any]]) -> None:
+        topics = {
+            bytes(event_abi_to_log_topic(dict(item))): dict(item)
+            for item in abi
+            if item.get("type") == "event" and not item.get("anonymous")
+        }
+        self._by_address[to_checksum_address(address)] = (name, topics)
+
+    def contract_name(self, address: str) -> str | None:
+        entry = self._by_address.get(to_checksum_address(address))
+        return entry[0] if entry else None
+
+    def decode(self, log: Mapping[str, Any]) -> DecodedEvent | None:
+        entry = self._by_address.get(to_checksum_address(log["address"]))
+        if entry is None or not log["topics"]:
+            return None
+        name, topics = entry
+        abi = topics.get(bytes(log["topics"][0]))
+        if abi is None:
+            return None
+        try:
+            data = get_event_data(self.w3.codec, abi, log)  # type: ignore[arg-type]
+        except Exception:
+            return None
+        tx_hash = log["transactionHash"]
+        return DecodedEvent(
+            contract=name,
+            name=str(data["event"]),
+            args=_plain(dict(data["args"])),
+            block=int(log["blockNumber"]),
+            tx_hash=tx_hash.to_0x_hex() if hasattr(tx_hash, "to_0x_hex") else str(tx_hash),
+            log_index=int(log["logIndex"]),
+        )
+
+    def decode_all(self, logs: Iterable[Mapping[str, Any]]) -> list[DecodedEvent]:
+        return [e for log in logs if (e := self.decode(log)) is not None]
+
+
+def _plain(value: Any) -> Any:
+    """AttributeDicts and tuples from web3 into plain dicts/lists/bytes."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return bytes(value)
+    return value

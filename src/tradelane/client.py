@@ -1,0 +1,1086 @@
+"""A typed client for the Tradelane suite: one method per step of a trade.
+
+    client = TradeClient.deploy(connect("eth-tester"))      # or TradeClient(chain, deployment)
+    usdc = client.deploy_token("USDC", 6)
+    buyer, seller = client.new_account("alice", eth=10), client.new_account("bob", eth=10)
+    trade = client.new_trade(buyer=buyer, seller=seller, carrier=dhl, price="12000 USDC",
+                             incoterm="CIF", ship_within="7d", deliver_within="40d",
+                             inspection="3d", milestones={"export_cleared": "30%"},
+                             panel=[judge])
+    quote = client.sign_quote(trade)
+    client.fund(trade, quote=quote)
+    client.checkpoint(trade, "picked_up", by=dhl, location="CNSHA", document="BL-0042")
+
+Every state-changing method returns a `TxResult` (hash, gas, decoded events). A revert is
+raised as an exception named after the Solidity error (`OrderUnauthorized`,
+`EscrowOnHold`...), a subclass of `ContractRevert` with the error's fields, the same on
+eth-tester, Anvil or any node. Obvious mistakes (wrong party, wrong status, paused) are
+refused before sending with the very error the contract would raise (`exc.preflight`).
+
+Transactions from accounts whose key the client holds (`new_account`, `add_key`) are
+signed locally; others go through the node's `eth_sendTransaction` (dev chains).
+Nothing here needs a test-only RPC method.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_account import Account
+from eth_typing import ChecksumAddress
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+from web3.contract import Contract
+from web3.contract.contract import ContractFunction
+
+from tradelane._client import eip712
+from tradelane._client.events import EventDecoder
+from tradelane._client.reverts import (
+    ContractRevert,
+    ErrorDecoder,
+    UnknownRevert,
+    error_class,
+    revert_data,
+)
+from tradelane.amounts import Amount, format_units, parse_amount, parse_bps, parse_duration
+from tradelane.chain import Chain
+from tradelane.compiler import Artifact, compile_contracts
+from tradelane.deploy import Deployment, deploy_contract, deploy_suite
+from tradelane.errors import TradelaneError
+from tradelane.types import (
+    BPS,
+    ZERO_ADDRESS,
+    CheckpointKind,
+    DecodedEvent,
+    Incoterm,
+    Milestone,
+    Order,
+    OrderMoney,
+    OrderState,
+    Quote,
+    Reputation,
+    Stage,
+    Status,
+    Terms,
+    TimelineEntry,
+    Trade,
+    TxResult,
+    status_mask,
+)
+
+__all__ = [
+    "ContractRevert",
+    "Token",
+    "TradeClient",
+    "UnknownRevert",
+    "error_class",
+]
+
+CUSTOMS_ROLE = keccak(text="CUSTOMS_ROLE")
+INSPECTOR_ROLE = keccak(text="INSPECTOR_ROLE")
+GAS_MARGIN = 1.25  # on top of eth_estimateGas: payouts check gasleft() headroom
+PRIORITY_FEE = 10**9
+
+_ACTIVE = (Status.FUNDED, Status.IN_TRANSIT, Status.DELIVERED)
+
+
+def __getattr__(name: str) -> type[ContractRevert]:
+    """`from tradelane.client import OrderUnauthorized`: the exception class of any error."""
+    if name[:1].isupper():
+        return error_class(name)
+    raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class Token:
+    symbol: str
+    address: ChecksumAddress
+    decimals: int
+    name: str = ""
+
+    @property
+    def is_eth(self) -> bool:
+        return self.address == ZERO_ADDRESS
+
+    def units(self, amount: Amount | str | int | Decimal) -> int:
+        if not isinstance(amount, Amount):
+            amount = parse_amount(amount)
+        if amount.symbol and amount.symbol != self.symbol:
+            raise ValueError(f"{amount} is not in {self.symbol}")
+        return amount.to_units(self.decimals)
+
+    def format(self, units: int) -> str:
+        return format_units(units, self.decimals, self.symbol)
+
+    def decimal(self, units: int) -> Decimal:
+        return Decimal(units).scaleb(-self.decimals)
+
+
+ETH = Token("ETH", ZERO_ADDRESS, 18, "Ether")
+
+
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def _location(text: str | bytes | None) -> bytes:
+    if not text:
+        return b"\x00" * 5
+    raw = text if isinstance(text, bytes) else text.strip().upper().replace(" ", "").encode()
+    if len(raw) != 5:
+        raise ValueError(f"a location is a five-letter UN/LOCODE such as CNSHA, not {text!r}")
+    return raw
+
+
+def document_hash(document: str | bytes | None) -> bytes:
+    """A document as 32 bytes: a 0x-hex hash as is, text (`BL-0042`) by its keccak."""
+    if document is None or document == "" or document == b"":
+        return b"\x00" * 32
+    if isinstance(document, bytes):
+        return document if len(document) == 32 else keccak(document)
+    if document.startswith("0x") and len(document) == 66:
+        return bytes.fromhex(document[2:])
+    return keccak(text=document)
+
+
+class TradeClient:
+    """Typed calls for every step of a trade on one deployed suite."""
+
+    def __init__(
+        self,
+        chain: Chain,
+        deployment: Deployment,
+        *,
+        artifacts: Mapping[str, Artifact] | None = None,
+        preflight: bool = True,
+        from_block: int = 0,
+    ) -> None:
+        self.chain = chain
+        self.w3: Web3 = chain.w3
+        self.deployment = deployment
+        self.artifacts = dict(artifacts) if artifacts is not None else compile_contracts()
+        self.escrow: Contract = deployment["TradeEscrow"]
+        self.tracker: Contract = deployment["LogisticsTracker"]
+        self.arbitration: Contract = deployment["DisputeArbitration"]
+        self.operator: ChecksumAddress = deployment.admin
+        self.preflight = preflight
+        self.from_block = from_block
+        self.chain_id = chain.chain_id
+        self.errors = ErrorDecoder({n: a.abi for n, a in self.artifacts.items()})
+        self.events = EventDecoder(self.w3)
+        for name in ("TradeEscrow", "LogisticsTracker", "DisputeArbitration"):
+            self.events.add(name, deployment[name].address, deployment[name].abi)
+        self.tokens: dict[str, Token] = {"ETH": ETH}
+        self.keys: dict[ChecksumAddress, str] = {}
+        self.names: dict[ChecksumAddress, str] = {
+            deployment.admin: "operator",
+            deployment.treasury: "treasury",
+        }
+        self.trades: dict[bytes, Trade] = {}
+        self._nonces: dict[ChecksumAddress, int] = {}
+        self._checkpoint_nonce = int.from_bytes(os.urandom(6), "big")
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def deploy(
+        cls,
+        chain: Chain,
+        *,
+        arbitration_cost: int | None = None,
+        ruling_period: int | None = None,
+        artifacts: Mapping[str, Artifact] | None = None,
+        **kwargs: Any,
+    ) -> TradeClient:
+        """Deploy a fresh suite (operator: the chain's first account) and bind a client to it."""
+        artifacts = dict(artifacts) if artifacts is not None else compile_contracts()
+        params: dict[str, int] = {}
+        if arbitration_cost is not None:
+            params["arbitration_cost"] = arbitration_cost
+        if ruling_period is not None:
+            params["ruling_period"] = ruling_period
+        start = chain.w3.eth.block_number
+        deployment = deploy_suite(
+            chain, artifacts, params=params, write_manifest=False, reuse=False
+        )
+        return cls(chain, deployment, artifacts=artifacts, from_block=start, **kwargs)
+
+    # ------------------------------------------------------------------ accounts
+
+    def name_of(self, address: str | None) -> str:
+        if not address:
+            return ""
+        address = to_checksum_address(address)
+        return self.names.get(address, address[:10] + "…")
+
+    def add_key(self, key: str, name: str | None = None) -> ChecksumAddress:
+        """Sign this account's transactions locally from now on."""
+        address = to_checksum_address(Account.from_key(key).address)
+        self.keys[address] = key
+        if name:
+            self.names[address] = name
+        return address
+
+    def new_account(
+        self, name: str, *, eth: str | int | Decimal = 100, seed: str = ""
+    ) -> ChecksumAddress:
+        """A fresh account, funded with `eth` ether by the operator, its key held by the client."""
+        salt = seed or os.urandom(16).hex()
+        key = _hex(keccak(text=f"tradelane:{salt}:{name}"))
+        address = self.add_key(key, name)
+        amount = ETH.units(parse_amount(eth) if not isinstance(eth, Amount) else eth)
+        if amount:
+            self.send_eth(self.operator, address, amount)
+        return address
+
+    def private_key(self, address: str) -> str:
+        address = to_checksum_address(address)
+        if address in self.keys:
+            return self.keys[address]
+        return self.chain.private_key(address)
+
+    # ------------------------------------------------------------------ tokens and amounts
+
+    def token(self, ref: str | Token | None) -> Token:
+        """A token by symbol or address (None or "ETH": ether)."""
+        if ref is None:
+            return ETH
+        if isinstance(ref, Token):
+            return ref
+        if ref.upper() in self.tokens:
+            return self.tokens[ref.upper()]
+        if ref.startswith("0x"):
+            address = to_checksum_address(ref)
+            for token in self.tokens.values():
+                if token.address == address:
+                    return token
+            return self._load_token(address)
+        raise ValueError(f"unknown token {ref!r}; known: {', '.join(self.tokens)}")
+
+    def _load_token(self, address: ChecksumAddress) -> Token:
+        contract = self._erc20(address)
+        try:
+            symbol = str(contract.functions.symbol().call())
+            decimals = int(contract.functions.decimals().call())
+        except Exception as exc:
+            raise ValueError(f"{address} does not look like an ERC-20 token: {exc}") from None
+        return self.register_token(Token(symbol.upper(), address, decimals, symbol))
+
+    def register_token(self, token: Token) -> Token:
+        self.tokens[token.symbol] = token
+        self.names.setdefault(token.address, token.symbol)
+        self.events.add(token.symbol, token.address, self.artifacts["TestStablecoin"].abi)
+        return token
+
+    def _erc20(self, address: str) -> Contract:
+        return self.w3.eth.contract(
+            address=to_checksum_address(address), abi=self.artifacts["TestStablecoin"].abi
+        )
+
+    def amount(self, text: str | Amount, token: str | Token | None = None) -> tuple[Token, int]:
+        """`"12000 USDC"` -> (USDC, 12000000000)."""
+        parsed = text if isinstance(text, Amount) else parse_amount(text)
+        tok = self.token(parsed.symbol or token)
+        return tok, tok.units(parsed)
+
+    def deploy_token(self, symbol: str, decimals: int = 6, name: str | None = None) -> Token:
+        """Deploy a TestStablecoin (open mint, EIP-2612 permit) for tests and scenarios."""
+        contract, _ = deploy_contract(
+            self.chain,
+            self.artifacts["TestStablecoin"],
+            [name or symbol, symbol, decimals],
+            sender=self.operator,
+        )
+        return self.register_token(
+            Token(symbol.upper(), contract.address, decimals, name or symbol)
+        )
+
+    def mint(self, token: str | Token, to: str, amount: int | str) -> TxResult:
+        tok = self.token(token)
+        units = amount if isinstance(amount, int) else tok.units(amount)
+        return self._send("mint", self._erc20(tok.address).functions.mint(to, units), self.operator)
+
+    def approve(
+        self, token: str | Token, owner: str, amount: int, spender: str | None = None
+    ) -> TxResult:
+        tok = self.token(token)
+        fn = self._erc20(tok.address).functions.approve(spender or self.escrow.address, amount)
+        return self._send("approve", fn, owner)
+
+    def balance(self, account: str, token: str | Token | None = None) -> int:
+        tok = self.token(token)
+        if tok.is_eth:
+            return int(self.w3.eth.get_balance(to_checksum_address(account)))
+        return int(self._erc20(tok.address).functions.balanceOf(account).call())
+
+    def send_eth(self, sender: str, to: str, amount: int) -> TxResult:
+        tx: dict[str, Any] = {
+            "from": to_checksum_address(sender),
+            "to": to_checksum_address(to),
+            "value": amount,
+        }
+        return self._submit("transfer", tx, to_checksum_address(sender))
+
+    # ------------------------------------------------------------------ orders
+
+    def new_trade(
+        self,
+        *,
+        buyer: str,
+        seller: str,
+        carrier: str,
+        price: str | int | Amount,
+        token: str | Token | None = None,
+        incoterm: str | Incoterm = Incoterm.FOB,
+        ship_within: str | int = "7d",
+        deliver_within: str | int = "30d",
+        inspection: str | int = "3d",
+        milestones: Mapping[str | Stage, str | int] | Sequence[Milestone] | None = None,
+        panel: Sequence[str] = (),
+        arbitrator: str | None = None,
+        valid_until: int = 0,
+        nonce: int | None = None,
+        document: str | bytes | None = None,
+        terms_uri: str = "",
+    ) -> Trade:
+        """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`."""
+        if isinstance(price, int):
+            tok, units = self.token(token), price
+        else:
+            tok, units = self.amount(price, token)
+        ms: list[Milestone] = []
+        if isinstance(milestones, Mapping):
+            for stage, share in milestones.items():
+                ms.append(Milestone(Stage.parse(stage), parse_bps(share)))
+        elif milestones:
+            ms = list(milestones)
+        ms.sort(key=lambda m: int(m.stage))
+        order = Order(to_checksum_address(buyer), to_checksum_address(seller), tok.address, units)
+        terms = Terms(
+            carrier=to_checksum_address(carrier),
+            arbitrator=to_checksum_address(arbitrator or self.arbitration.address),
+            incoterm=Incoterm.parse(incoterm),
+            ship_within=parse_duration(ship_within),
+            deliver_within=parse_duration(deliver_within),
+            inspection_window=parse_duration(inspection),
+            valid_until=valid_until,
+            nonce=nonce if nonce is not None else int.from_bytes(os.urandom(16), "big"),
+            document_hash=document_hash(document),
+            milestones=tuple(ms),
+            arbitrator_extra_data=abi_encode(
+                ["address[]"], [[to_checksum_address(p) for p in panel]]
+            ),
+        )
+        return self._trade(order, terms, terms_uri)
+
+    def _trade(self, order: Order, terms: Terms, terms_uri: str = "") -> Trade:
+        trade = Trade(
+            order, terms, eip712.order_id(order, terms), eip712.terms_hash(terms), terms_uri
+        )
+        self.trades[trade.id] = trade
+        return trade
+
+    def trade(self, order_id: bytes | str) -> Trade:
+        """A trade by identifier: known locally, or rebuilt from its OrderRegistered event."""
+        oid = bytes.fromhex(order_id[2:]) if isinstance(order_id, str) else bytes(order_id)
+        if oid in self.trades:
+            return self.trades[oid]
+        logs = self.w3.eth.get_logs(
+            {
+                "address": self.escrow.address,
+                "fromBlock": self.from_block,
+                "toBlock": "latest",
+                "topics": [self._topic("TradeEscrow", "OrderRegistered"), _hex(oid)],
+            }
+        )
+        for event in self.events.decode_all(logs):
+            o, t = event.args["order"], event.args["terms"]
+            order = Order(
+                *(_field(o, k, i) for i, k in enumerate(("buyer", "seller", "token", "price")))
+            )
+            order = Order(
+                to_checksum_address(order.buyer),
+                to_checksum_address(order.seller),
+                to_checksum_address(order.token),
+                int(order.price),
+            )
+            keys = (
+                "carrier",
+                "arbitrator",
+                "incoterm",
+                "shipWithin",
+                "deliverWithin",
+                "inspectionWindow",
+                "validUntil",
+                "nonce",
+                "documentHash",
+                "milestones",
+                "arbitratorExtraData",
+            )
+            v = [_field(t, k, i) for i, k in enumerate(keys)]
+            terms = Terms(
+                to_checksum_address(v[0]),
+                to_checksum_address(v[1]),
+                Incoterm(int(v[2])),
+                int(v[3]),
+                int(v[4]),
+                int(v[5]),
+                int(v[6]),
+                int(v[7]),
+                bytes(v[8]),
+                tuple(
+                    Milestone(Stage(int(_field(m, "stage", 0))), int(_field(m, "bps", 1)))
+                    for m in v[9]
+                ),
+                bytes(v[10]),
+            )
+            return self._trade(order, terms)
+        raise TradelaneError(f"no order {_hex(oid)} registered with escrow {self.escrow.address}")
+
+    def state(self, trade: Trade | bytes | str) -> OrderState:
+        oid = trade.id if isinstance(trade, Trade) else _id_bytes(trade)
+        return OrderState.from_tuple(self.escrow.functions.orderState(oid).call())
+
+    def status(self, trade: Trade | bytes | str) -> Status:
+        return self.state(trade).status
+
+    # ------------------------------------------------------------------ preflight checks
+
+    def _refuse(self, name: str, **fields: Any) -> None:
+        raise self.errors.make(name, **fields)
+
+    def _check_status(self, trade: Trade, *allowed: Status) -> OrderState:
+        state = self.state(trade)
+        if self.preflight and state.status not in allowed:
+            self._refuse(
+                "OrderInvalidStatus",
+                orderId=trade.id,
+                current=int(state.status),
+                allowed=status_mask(*allowed),
+            )
+        return state
+
+    def _check_party(self, trade: Trade, sender: str, *parties: str) -> None:
+        if self.preflight and to_checksum_address(sender) not in parties:
+            self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(sender))
+
+    def _check_not_paused(self) -> None:
+        if self.preflight and self.escrow.functions.paused().call():
+            self._refuse("EnforcedPause")
+
+    # ------------------------------------------------------------------ register / quote / fund
+
+    def register(self, trade: Trade, *, by: str | None = None) -> TxResult:
+        sender = to_checksum_address(by or trade.order.buyer)
+        self._check_not_paused()
+        self._check_party(trade, sender, trade.order.buyer)
+        fn = self.escrow.functions.register(
+            trade.order.as_tuple(), trade.terms.as_tuple(), trade.terms_uri
+        )
+        return self._send("register", fn, sender)
+
+    def accept(self, trade: Trade, *, by: str | None = None) -> TxResult:
+        sender = to_checksum_address(by or trade.order.seller)
+        self._check_not_paused()
+        self._check_party(trade, sender, trade.order.seller)
+        self._check_status(trade, Status.CREATED)
+        fn = self.escrow.functions.accept(trade.order.as_tuple(), trade.terms_hash)
+        return self._send("accept", fn, sender)
+
+    def sign_quote(self, trade: Trade, *, by: str | None = None) -> Quote:
+        """The seller (or `by`) signs the order as EIP-712 typed data; nothing is sent."""
+        signer = to_checksum_address(by or trade.order.seller)
+        digest = eip712.quote_digest(trade.order, trade.terms, self.chain_id, self.escrow.address)
+        signature = eip712.sign_quote(
+            trade.order, trade.terms, self.chain_id, self.escrow.address, self.private_key(signer)
+        )
+        return Quote(trade, signer, digest, signature)
+
+    def fund(
+        self,
+        trade: Trade,
+        *,
+        by: str | None = None,
+        quote: Quote | None = None,
+        permit: bool = False,
+    ) -> TxResult:
+        """Fund an accepted order, or register and fund a seller's quote in one transaction.
+
+        ERC-20 orders are approved first (one more transaction) unless `permit` is set, which
+        signs an EIP-2612 permit instead.
+        """
+        order = trade.order
+        sender = to_checksum_address(by or order.buyer)
+        token = self.token(order.token)
+        self._check_not_paused()
+        self._check_party(trade, sender, order.buyer)
+        if quote is not None:
+            if self.preflight and quote.signer != order.seller:
+                self._refuse("OrderInvalidSignature", orderId=trade.id, seller=order.seller)
+            self._check_status(trade, Status.NONE)
+        else:
+            self._check_status(trade, Status.ACCEPTED)
+        value = order.price if token.is_eth else 0
+        permit_args: tuple[int, int, bytes, bytes] | None = None
+        if not token.is_eth:
+            if permit:
+                permit_args = self._permit(token, sender, order.price)
+            elif (
+                self._erc20(token.address).functions.allowance(sender, self.escrow.address).call()
+                < order.price
+            ):
+                self.approve(token, sender, order.price)
+        f = self.escrow.functions
+        o, t = order.as_tuple(), trade.terms.as_tuple()
+        if quote is not None:
+            if permit_args:
+                fn = f.fundWithQuoteAndPermit(o, t, trade.terms_uri, quote.signature, permit_args)
+            else:
+                fn = f.fundWithQuote(o, t, trade.terms_uri, quote.signature)
+        elif permit_args:
+            fn = f.fundWithPermit(o, trade.terms_hash, permit_args)
+        else:
+            fn = f.fund(o, trade.terms_hash)
+        return self._send("fund", fn, sender, value=value)
+
+    def _permit(self, token: Token, owner: str, value: int) -> tuple[int, int, bytes, bytes]:
+        contract = self._erc20(token.address)
+        nonce = int(contract.functions.nonces(owner).call())
+        deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
+        v, r, s = eip712.permit_signature(
+            token_name=str(contract.functions.name().call()),
+            token=token.address,
+            chain_id=self.chain_id,
+            owner=owner,
+            spender=self.escrow.address,
+            value=value,
+            nonce=nonce,
+            deadline=deadline,
+            key=self.private_key(owner),
+        )
+        return (deadline, v, r, s)
+
+    def cancel(self, trade: Trade, *, by: str) -> TxResult:
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, Status.NONE, Status.CREATED, Status.ACCEPTED)
+        fn = self.escrow.functions.cancel(trade.order.as_tuple(), trade.terms_hash)
+        return self._send("cancel", fn, by)
+
+    # ------------------------------------------------------------------ checkpoints
+
+    def checkpoint(
+        self,
+        trade: Trade,
+        kind: str | int | CheckpointKind,
+        *,
+        by: str | None = None,
+        location: str | bytes | None = None,
+        document: str | bytes | None = None,
+        uri: str = "",
+        signed: bool = False,
+        relayer: str | None = None,
+        deadline: int | None = None,
+        nonce: int | None = None,
+    ) -> TxResult:
+        """Record a checkpoint as `by` (default: the carrier), or, with `signed`, have `by`
+        sign it and `relayer` (default: the operator) send it."""
+        k = CheckpointKind.parse(kind)
+        actor = to_checksum_address(by or trade.terms.carrier)
+        checkpoint = (int(k), _location(location), document_hash(document), uri)
+        o, t = trade.order.as_tuple(), trade.terms.as_tuple()
+        if not signed:
+            fn = self.tracker.functions.record(o, t, checkpoint)
+            return self._send(f"checkpoint {k.label}", fn, actor)
+        if deadline is None:
+            deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
+        if nonce is None:
+            self._checkpoint_nonce += 1
+            nonce = self._checkpoint_nonce
+        args = (
+            trade.id,
+            int(k),
+            checkpoint[1],
+            checkpoint[2],
+            uri,
+            deadline,
+            nonce,
+            self.chain_id,
+            self.tracker.address,
+        )
+        signature = eip712.sign_checkpoint(self.private_key(actor), *args)
+        fn = self.tracker.functions.recordSigned(
+            o, t, checkpoint, actor, deadline, nonce, signature
+        )
+        return self._send(f"checkpoint {k.label} (signed)", fn, relayer or self.operator)
+
+    def hold(self, trade: Trade, *, by: str, **kwargs: Any) -> TxResult:
+        """Customs holds the goods: milestone release and settlement wait."""
+        return self.checkpoint(trade, CheckpointKind.CUSTOMS_HOLD, by=by, **kwargs)
+
+    def release_hold(self, trade: Trade, *, by: str, **kwargs: Any) -> TxResult:
+        """Customs lifts its hold; tranches held back are released."""
+        return self.checkpoint(trade, CheckpointKind.CUSTOMS_RELEASE, by=by, **kwargs)
+
+    # ------------------------------------------------------------------ settlement
+
+    def confirm(self, trade: Trade, *, by: str | None = None) -> TxResult:
+        sender = to_checksum_address(by or trade.order.buyer)
+        self._check_party(trade, sender, trade.order.buyer)
+        state = self._check_status(trade, *_ACTIVE)
+        if self.preflight and state.on_hold:
+            self._refuse("EscrowOnHold", orderId=trade.id)
+        fn = self.escrow.functions.confirm(trade.order.as_tuple(), trade.terms_hash)
+        return self._send("confirm", fn, sender)
+
+    def settle(self, trade: Trade, *, by: str) -> TxResult:
+        self._check_status(trade, Status.DELIVERED)
+        fn = self.escrow.functions.settle(trade.order.as_tuple(), trade.terms.as_tuple())
+        return self._send("settle", fn, by)
+
+    def refund(self, trade: Trade, *, by: str) -> TxResult:
+        self._check_status(trade, Status.FUNDED, Status.IN_TRANSIT)
+        fn = self.escrow.functions.refund(trade.order.as_tuple(), trade.terms.as_tuple())
+        return self._send("refund", fn, by)
+
+    # ------------------------------------------------------------------ disputes
+
+    def arbitration_cost(self, trade: Trade) -> int:
+        arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
+        return int(arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data).call())
+
+    def dispute(self, trade: Trade, *, by: str, evidence: str = "") -> TxResult:
+        """Buyer or seller opens a dispute, paying the arbitration cost."""
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, *_ACTIVE)
+        fn = self.escrow.functions.dispute(trade.order.as_tuple(), trade.terms.as_tuple(), evidence)
+        return self._send("dispute", fn, by, value=self.arbitration_cost(trade))
+
+    def pay_fee(self, trade: Trade, *, by: str) -> TxResult:
+        """The other party pays its arbitration fee; the dispute goes to the panel."""
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        state = self._check_status(trade, Status.DISPUTED)
+        opener = trade.order.buyer if state.buyer_opened_dispute else trade.order.seller
+        if self.preflight and to_checksum_address(by) == opener:
+            self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(by))
+        fn = self.escrow.functions.payArbitrationFee(trade.order.as_tuple(), trade.terms.as_tuple())
+        return self._send("pay_fee", fn, by, value=self.arbitration_cost(trade))
+
+    def evidence(self, trade: Trade, *, by: str, evidence: str) -> TxResult:
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, Status.DISPUTED)
+        fn = self.escrow.functions.submitEvidence(
+            trade.order.as_tuple(), trade.terms.as_tuple(), evidence
+        )
+        return self._send("evidence", fn, by)
+
+    def dispute_id(self, trade: Trade) -> int | None:
+        """The arbitrator's dispute identifier, once both fees are paid."""
+        for event in self.order_events(trade, names=("DisputeCreated",)):
+            return int(event.args["disputeId"])
+        return None
+
+    def vote(self, trade: Trade, *, by: str, buyer_share: str | int) -> TxResult:
+        """A panel member votes the buyer's share (`"40%"` or basis points) of what is locked."""
+        bps = buyer_share if isinstance(buyer_share, int) else parse_bps(buyer_share)
+        dispute_id = self._require_dispute_id(trade)
+        fn = self._arbitrator(trade).functions.vote(dispute_id, bps + 1)
+        return self._send("vote", fn, by)
+
+    def default(self, trade: Trade, *, by: str) -> TxResult:
+        """End a dispute by default: the fee timeout lapsed (the opener wins), or the panel's
+        ruling period lapsed (an even split)."""
+        state = self._check_status(trade, Status.DISPUTED)
+        if state.dispute_deadline != 0:
+            fn = self.escrow.functions.enforceFeeTimeout(trade.order.as_tuple(), trade.terms_hash)
+            return self._send("default (fee timeout)", fn, by)
+        fn = self._arbitrator(trade).functions.ruleByDefault(self._require_dispute_id(trade))
+        return self._send("default (ruling period)", fn, by)
+
+    def _arbitrator(self, trade: Trade) -> Contract:
+        return self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
+
+    def _require_dispute_id(self, trade: Trade) -> int:
+        dispute_id = self.dispute_id(trade)
+        if dispute_id is None:
+            state = self.state(trade)
+            if state.status == Status.DISPUTED:
+                raise TradelaneError(
+                    f"order {trade.id_hex[:10]}… is waiting for the other party's arbitration fee; "
+                    "no dispute with the arbitrator yet"
+                )
+            self._refuse(
+                "OrderInvalidStatus",
+                orderId=trade.id,
+                current=int(state.status),
+                allowed=status_mask(Status.DISPUTED),
+            )
+        assert dispute_id is not None
+        return dispute_id
+
+    # ------------------------------------------------------------------ money
+
+    def owed(self, account: str, token: str | Token | None = None) -> int:
+        return int(self.escrow.functions.owed(account, self.token(token).address).call())
+
+    def withdraw(
+        self, token: str | Token | None = None, *, by: str, to: str | None = None
+    ) -> TxResult:
+        tok = self.token(token)
+        if self.preflight and self.owed(by, tok) == 0:
+            self._refuse(
+                "EscrowNothingToWithdraw", account=to_checksum_address(by), token=tok.address
+            )
+        if to is None:
+            fn = self.escrow.functions.withdraw(tok.address)
+        else:
+            fn = self.escrow.functions.withdrawTo(tok.address, to)
+        return self._send("withdraw", fn, by)
+
+    def reputation(self, account: str, tokens: Iterable[str | Token] | None = None) -> Reputation:
+        """An account's track record summed over `tokens` (default: every token known, and ETH)."""
+        toks = [self.token(t) for t in tokens] if tokens is not None else list(self.tokens.values())
+        records = self.escrow.functions.reputationOf(account, [t.address for t in toks]).call()
+        total = Reputation()
+        for record in records:
+            total = total + Reputation.from_tuple(record)
+        return total
+
+    # ------------------------------------------------------------------ operator
+
+    def set_fee(self, bps: int | str) -> TxResult:
+        value = bps if isinstance(bps, int) else parse_bps(bps)
+        return self._send("set_fee", self.escrow.functions.setFee(value), self.operator)
+
+    def set_fee_timeout(self, seconds: int | str) -> TxResult:
+        fn = self.escrow.functions.setFeeTimeout(parse_duration(seconds))
+        return self._send("set_fee_timeout", fn, self.operator)
+
+    def pause(self, *, by: str | None = None) -> TxResult:
+        return self._send("pause", self.escrow.functions.pause(), by or self.operator)
+
+    def unpause(self, *, by: str | None = None) -> TxResult:
+        return self._send("unpause", self.escrow.functions.unpause(), by or self.operator)
+
+    def register_arbitrator(self, account: str) -> TxResult:
+        fn = self.arbitration.functions.registerArbitrator(account)
+        return self._send("register_arbitrator", fn, self.operator)
+
+    def grant_customs(self, account: str) -> TxResult:
+        fn = self.tracker.functions.grantRole(CUSTOMS_ROLE, account)
+        return self._send("grant customs", fn, self.operator)
+
+    def grant_inspector(self, account: str) -> TxResult:
+        fn = self.tracker.functions.grantRole(INSPECTOR_ROLE, account)
+        return self._send("grant inspector", fn, self.operator)
+
+    # ------------------------------------------------------------------ events, money, timeline
+
+    def _topic(self, contract: str, event: str) -> str:
+        abi = next(
+            i
+            for i in self.deployment[contract].abi
+            if i.get("type") == "event" and i["name"] == event
+        )
+        types = ",".join(_abi_type(p) for p in abi["inputs"])
+        return _hex(keccak(text=f"{event}({types})"))
+
+    def order_events(
+        self, trade: Trade | bytes | str, names: Iterable[str] | None = None
+    ) -> list[DecodedEvent]:
+        """Every event of the suite about one order, in chain order (and the payouts in
+        the same transactions)."""
+        oid = trade.id if isinstance(trade, Trade) else _id_bytes(trade)
+        base = {"fromBlock": self.from_block, "toBlock": "latest"}
+        logs = list(
+            self.w3.eth.get_logs(
+                {
+                    **base,
+                    "address": [self.escrow.address, self.tracker.address],
+                    "topics": [None, _hex(oid)],
+                }
+            )
+        )
+        logs += self.w3.eth.get_logs(
+            {
+                **base,
+                "address": self.escrow.address,
+                "topics": [self._topic("TradeEscrow", "Evidence"), None, _hex(oid)],
+            }
+        )
+        # Keep only logs whose first indexed topic (or the Evidence group) is this order.
+        logs = [
+            log
+            for log in logs
+            if (len(log["topics"]) > 1
+            and bytes(log["topics"][1]) == oid)
+            or (len(log["topics"]) > 2
+            and bytes(log["topics"][2]) == oid)
+        ]
+        events = self.events.decode_all(logs)
+        txs = {e.tx_hash for e in events}
+        dispute = next((e for e in events if e.name == "DisputeCreated"), None)
+        if dispute is not None:
+            dispute_topic = _hex(int(dispute.args["disputeId"]).to_bytes(32, "big"))
+            votes = self.w3.eth.get_logs(
+                {**base, "address": dispute.args["arbitrator"], "topics": [None, dispute_topic]}
+            )
+            events += self.events.decode_all(votes)
+            txs |= {e.tx_hash for e in events}
+        # Payouts deferred in the same transactions (PaymentDeferred carries no order id).
+        extra = []
+        for tx in txs:
+            receipt = self.w3.eth.get_transaction_receipt(tx)  # type: ignore[arg-type]
+            for event in self.events.decode_all(receipt["logs"]):
+                if event.name in ("PaymentDeferred", "FeeDeferred"):
+                    extra.append(event)
+        events += extra
+        unique = {(e.tx_hash, e.log_index): e for e in events}
+        ordered = sorted(unique.values(), key=lambda e: (e.block, e.log_index))
+        if names is not None:
+            wanted = set(names)
+            ordered = [e for e in ordered if e.name in wanted]
+        return ordered
+
+    def money(self, trade: Trade | bytes | str) -> OrderMoney:
+        """Where the order's deposit went: to the seller, back to the buyer, in fees, still locked."""
+        deposit = seller = buyer = fee = 0
+        for e in self.order_events(trade):
+            if e.contract != "TradeEscrow":
+                continue
+            a = e.args
+            if e.name == "OrderFunded":
+                deposit += int(a["amount"])
+            elif e.name in ("MilestoneReleased", "OrderCompleted"):
+                seller += int(a["toSeller"])
+                fee += int(a["fee"])
+            elif e.name == "OrderRefunded":
+                buyer += int(a["toBuyer"])
+            elif e.name == "DisputeResolved":
+                seller += int(a["toSeller"])
+                buyer += int(a["toBuyer"])
+                fee += int(a["fee"])
+        return OrderMoney(deposit, seller, buyer, fee)
+
+    def timeline(self, trade: Trade | bytes | str) -> list[TimelineEntry]:
+        """The order's history: time, actor, action or stage, location, document, money moved."""
+        t = trade if isinstance(trade, Trade) else self.trade(trade)
+        token = self.token(t.order.token)
+        blocks: dict[int, int] = {}
+        senders: dict[str, ChecksumAddress] = {}
+        entries: list[TimelineEntry] = []
+        for e in self.order_events(t):
+            if e.block not in blocks:
+                blocks[e.block] = int(self.w3.eth.get_block(e.block)["timestamp"])
+            if e.tx_hash not in senders:
+                senders[e.tx_hash] = to_checksum_address(
+                    self.w3.eth.get_transaction(e.tx_hash)["from"]
+                )  # type: ignore[arg-type]
+            entry = _timeline_entry(e, token, self, blocks[e.block], senders[e.tx_hash])
+            if entry is not None:
+                entries.append(entry)
+        return entries
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self, action: str, fn: ContractFunction, sender: str, *, value: int = 0) -> TxResult:
+        address = to_checksum_address(sender)
+        tx: dict[str, Any] = {
+            "from": address,
+            "to": fn.address,
+            "value": value,
+            "data": fn._encode_transaction_data(),
+        }
+        return self._submit(action, tx, address)
+
+    def _submit(self, action: str, tx: dict[str, Any], sender: ChecksumAddress) -> TxResult:
+        try:
+            estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except Exception as exc:
+            raise self._as_revert(exc, tx.get("to")) from None
+        block = self.w3.eth.get_block("latest")
+        gas_limit = int(block["gasLimit"])
+        tx["gas"] = min(int(estimate * GAS_MARGIN) + 10_000, gas_limit)
+        if sender in self.keys:
+            base_fee = int(block.get("baseFeePerGas", 0) or 0)
+            nonce = max(
+                self._nonces.get(sender, 0),
+                int(self.w3.eth.get_transaction_count(sender, "pending")),
+            )
+            signed = Account.sign_transaction(
+                {
+                    **{k: v for k, v in tx.items() if k != "from"},
+                    "nonce": nonce,
+                    "chainId": self.chain_id,
+                    "maxFeePerGas": base_fee * 2 + PRIORITY_FEE,
+                    "maxPriorityFeePerGas": PRIORITY_FEE,
+                    "type": 2,
+                },
+                self.keys[sender],
+            )
+            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            self._nonces[sender] = nonce + 1
+        else:
+            tx_hash = self.w3.eth.send_transaction(tx)  # type: ignore[arg-type]
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        if receipt["status"] != 1:
+            raise self._replay_failure(tx, int(receipt["blockNumber"]))
+        number = int(receipt["blockNumber"])
+        timestamp = int(self.w3.eth.get_block(number)["timestamp"])
+        return TxResult(
+            action=action,
+            tx_hash=tx_hash.to_0x_hex(),
+            sender=sender,
+            gas_used=int(receipt["gasUsed"]),
+            block=number,
+            timestamp=timestamp,
+            events=self.events.decode_all(receipt["logs"]),
+            value=int(tx.get("value", 0)),
+        )
+
+    def _as_revert(self, exc: Exception, to: str | None = None) -> Exception:
+        data = revert_data(exc)
+        if data is None:
+            return exc
+        revert = self.errors.decode(data)
+        if to:
+            revert.contract = self.events.contract_name(to) or to
+        return revert
+
+    def _replay_failure(self, tx: dict[str, Any], block: int) -> Exception:
+        call = {k: v for k, v in tx.items() if k in ("from", "to", "value", "data", "gas")}
+        try:
+            self.w3.eth.call(call, block - 1)  # type: ignore[arg-type]
+        except Exception as exc:
+            return self._as_revert(exc, tx.get("to"))
+        return UnknownRevert({}, message="the transaction reverted on chain but not when replayed")
+
+    # ------------------------------------------------------------------ display helpers
+
+    def describe_money(self, trade: Trade) -> dict[str, str]:
+        token = self.token(trade.order.token)
+        m = self.money(trade)
+        return {
+            "deposit": token.format(m.deposit),
+            "seller_received": token.format(m.seller_received),
+            "buyer_refunded": token.format(m.buyer_refunded),
+            "fee": token.format(m.fee),
+            "locked": token.format(m.locked),
+        }
+
+    def wait_until(self, timestamp: int, poll: float = 1.0) -> None:
+        """Block until the chain's latest block is at `timestamp` (real networks: no time travel)."""
+        while int(self.w3.eth.get_block("latest")["timestamp"]) < timestamp:
+            time.sleep(poll)
+
+
+def _field(value: Any, key: str, index: int) -> Any:
+    if isinstance(value, Mapping):
+        return value[key]
+    return value[index]
+
+
+def _id_bytes(value: bytes | str) -> bytes:
+    return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
+
+
+def _abi_type(param: Mapping[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
+    return kind
+
+
+def _timeline_entry(
+    e: DecodedEvent, token: Token, client: TradeClient, timestamp: int, sender: ChecksumAddress
+) -> TimelineEntry | None:
+    a = e.args
+    money = ""
+    amounts: dict[str, Decimal] = {}
+    action = e.name
+    location = document = ""
+    actor: ChecksumAddress | None = sender
+    if e.name == "CheckpointRecorded":
+        action = CheckpointKind(int(a["kind"])).label
+        actor = to_checksum_address(a["actor"])
+        loc = bytes(a["location"])
+        location = loc.decode(errors="replace") if any(loc) else ""
+        doc = bytes(a["document"])
+        document = ("0x" + doc.hex()[:8] + "…") if any(doc) else ""
+    elif e.name == "OrderRegistered":
+        action = "registered"
+    elif e.name == "OrderAccepted":
+        action = "accepted"
+    elif e.name == "OrderCancelled":
+        action = "cancelled"
+    elif e.name == "OrderFunded":
+        action = "funded"
+        money = f"{token.format(int(a['amount']))} into escrow"
+        amounts["deposit"] = token.decimal(int(a["amount"]))
+    elif e.name == "MilestoneReleased":
+        action = f"milestone released ({Stage(int(a['stage'])).label})"
+        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
+        amounts = {
+            "to_seller": token.decimal(int(a["toSeller"])),
+            "fee": token.decimal(int(a["fee"])),
+        }
+    elif e.name == "OrderCompleted":
+        action = "completed"
+        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
+        amounts = {
+            "to_seller": token.decimal(int(a["toSeller"])),
+            "fee": token.decimal(int(a["fee"])),
+        }
+    elif e.name == "OrderRefunded":
+        action = "refunded"
+        money = f"{token.format(int(a['toBuyer']))} to buyer"
+        amounts = {"to_buyer": token.decimal(int(a["toBuyer"]))}
+    elif e.name == "DisputeOpened":
+        action = "dispute opened"
+        actor = to_checksum_address(a["by"])
+        money = f"arbitration fee {ETH.format(int(a['fee']))}"
+    elif e.name == "DisputeCreated":
+        action = f"fee paid, dispute #{a['disputeId']} with the panel"
+    elif e.name == "VoteCast":
+        action = f"vote: buyer {Decimal(int(a['ruling']) - 1) / 100 if a['ruling'] else 50}%"
+    elif e.name == "DisputeResolved":
+        share = Decimal(int(a["buyerShareBps"])) / 100
+        action = f"resolved{' by default' if a['byDefault'] else ''}: buyer {share}%"
+        money = (
+            f"{token.format(int(a['toBuyer']))} to buyer, {token.format(int(a['toSeller']))} to seller, "
+            f"fee {token.format(int(a['fee']))}"
+        )
+        amounts = {
+            "to_buyer": token.decimal(int(a["toBuyer"])),
+            "to_seller": token.decimal(int(a["toSeller"])),
+            "fee": token.decimal(int(a["fee"])),
+        }
+    elif e.name == "Evidence":
+        action = f"evidence: {a['evidence']}"
+        actor = to_checksum_address(a["party"])
+    elif e.name == "PaymentDeferred":
+        tok = client.token(to_checksum_address(a["token"])) if int(a["token"], 16) else ETH
+        action = f"payment deferred to {client.name_of(a['to'])}"
+        money = f"{tok.format(int(a['amount']))} withdrawable"
+    elif e.name in ("MetaEvidence", "Dispute", "DisputeCreation", "DisputeDecided", "Ruling"):
+        return None
+    return TimelineEntry(
+        time=timestamp,
+        block=e.block,
+        actor=actor,
+        action=action,
+        location=location,
+        document=document,
+        money=money,
+        amounts=amounts,
+        tx_hash=e.tx_hash,
+    )
+
+
+# keep BPS importable from here for users of the client
+__all__ += ["BPS", "ETH", "document_hash"]

@@ -1,0 +1,1022 @@
+"""YAML trade scenarios: parties, tokens, orders, steps, time jumps and expectations.
+
+    scenario = load_scenario("scenarios/damaged_goods.yaml")   # ScenarioInvalid if malformed
+    with connect("eth-tester") as chain:
+        result = run_scenario(scenario, chain)
+    result.passed, result.failures
+
+The format (see README.md, "Scenario files"):
+
+    name: ...
+    platform: {fee: 1%}
+    arbitration: {fee: 0.01 ETH, fee_timeout: 2d, ruling_period: 14d}
+    parties: {alice: buyer, bob: {role: seller, eth: 5}, ...}
+    tokens: {USDC: {decimals: 6, mint: {alice: 100000}}}
+    orders: {po-1: {buyer: alice, seller: bob, carrier: dhl, price: 12000 USDC, ...}}
+    steps:
+      - {do: ACTION, by: PARTY, order: ORDER, ..., expect_error: any | ErrorName}
+      - {wait: 20d}
+      - {expect: {order: po-1, status: resolved, seller_received: 8553.6 USDC}}
+
+A file that does not follow it raises ScenarioInvalid naming the file, the step and the
+field; `tradelane run` exits 2 on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from eth_typing import ChecksumAddress
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tradelane.amounts import (
+    Amount,
+    compare,
+    format_decimal,
+    parse_amount,
+    parse_bps,
+    parse_comparison,
+    parse_duration,
+)
+from tradelane.chain import Chain
+from tradelane.client import ContractRevert, Quote, Token, TradeClient
+from tradelane.compiler import Artifact
+from tradelane.errors import TradelaneError
+from tradelane.types import CheckpointKind, Incoterm, Stage, Status, Trade
+
+ROLES = ("buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator")
+ACTIONS = (
+    "register",
+    "accept",
+    "quote",
+    "fund",
+    "cancel",
+    "checkpoint",
+    "hold",
+    "release_hold",
+    "confirm",
+    "settle",
+    "refund",
+    "dispute",
+    "pay_fee",
+    "evidence",
+    "vote",
+    "default",
+    "withdraw",
+    "pause",
+    "unpause",
+)
+#: Fields each action accepts besides do/by/order/expect_error/note.
+ACTION_FIELDS: dict[str, frozenset[str]] = {
+    "checkpoint": frozenset(
+        {"stage", "location", "document", "uri", "signed", "relay_by", "replay"}
+    ),
+    "hold": frozenset({"location", "document", "uri", "signed", "relay_by"}),
+    "release_hold": frozenset({"location", "document", "uri", "signed", "relay_by"}),
+    "fund": frozenset({"permit"}),
+    "dispute": frozenset({"evidence"}),
+    "evidence": frozenset({"evidence"}),
+    "vote": frozenset({"buyer_share"}),
+    "withdraw": frozenset({"token", "to"}),
+}
+#: Fields an action cannot do without.
+REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
+    "checkpoint": ("stage",),
+    "evidence": ("evidence",),
+    "vote": ("buyer_share",),
+}
+#: Actions about no particular order.
+NO_ORDER = frozenset({"withdraw", "pause", "unpause"})
+#: Who acts when `by` is left out (a role of the order, or the operator).
+DEFAULT_BY = {
+    "register": "buyer",
+    "accept": "seller",
+    "quote": "seller",
+    "fund": "buyer",
+    "confirm": "buyer",
+    "checkpoint": "carrier",
+    "settle": "operator",
+    "refund": "operator",
+    "default": "operator",
+    "pause": "operator",
+    "unpause": "operator",
+}
+ORDER_EXPECT_FIELDS = ("seller_received", "buyer_refunded", "fee", "locked", "deposit")
+REPUTATION_FIELDS = ("completed", "disputes_opened", "disputes_won", "disputes_lost", "on_time")
+DEFAULT_PARTY_ETH = "100 ETH"
+
+
+class ScenarioInvalid(TradelaneError):
+    """A scenario file does not follow the format: names the file, the step and the field."""
+
+    exit_code = 2
+
+    def __init__(self, file: str, where: str, message: str) -> None:
+        self.file = file
+        self.where = where
+        self.message = message
+        super().__init__(f"{file}: {where}: {message}" if where else f"{file}: {message}")
+
+
+# ---------------------------------------------------------------------------- models
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _check_amount(value: Any) -> str:
+    parse_amount(value)
+    return str(value)
+
+
+def _check_share(value: Any) -> str:
+    parse_bps(value)
+    return str(value)
+
+
+def _check_duration(value: Any) -> str | int:
+    parse_duration(value)
+    return value  # type: ignore[no-any-return]
+
+
+class PartySpec(_Model):
+    role: Literal["buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator"]
+    eth: str = DEFAULT_PARTY_ETH
+
+    _eth = field_validator("eth", mode="before")(_check_amount)
+
+
+class TokenSpec(_Model):
+    decimals: int = Field(18, ge=0, le=36)
+    name: str | None = None
+    mint: dict[str, int | float | str] = Field(default_factory=dict)
+
+
+class PlatformSpec(_Model):
+    fee: str = "0%"
+
+    @field_validator("fee", mode="before")
+    @classmethod
+    def _fee(cls, value: Any) -> str:
+        bps = parse_bps(value)
+        if bps > 200:
+            raise ValueError(f"the platform fee is capped at 2%, not {value}")
+        return str(value)
+
+
+class ArbitrationSpec(_Model):
+    fee: str = "0.01 ETH"
+    fee_timeout: str | int = "2d"
+    ruling_period: str | int = "14d"
+
+    _fee = field_validator("fee", mode="before")(_check_amount)
+    _durations = field_validator("fee_timeout", "ruling_period", mode="before")(_check_duration)
+
+
+class OrderSpec(_Model):
+    buyer: str
+    seller: str
+    carrier: str
+    price: str
+    incoterm: str = "FOB"
+    ship_within: str | int = "7d"
+    deliver_within: str | int = "30d"
+    inspection: str | int = "3d"
+    milestones: dict[str, str | int | float] = Field(default_factory=dict)
+    panel: list[str] | None = None
+    valid_for: str | int | None = None
+    document: str | None = None
+    terms_uri: str = ""
+
+    _price = field_validator("price", mode="before")(_check_amount)
+    _durations = field_validator(
+        "ship_within", "deliver_within", "inspection", "valid_for", mode="before"
+    )(lambda v: v if v is None else _check_duration(v))
+
+    @field_validator("incoterm", mode="before")
+    @classmethod
+    def _incoterm(cls, value: Any) -> str:
+        Incoterm.parse(str(value))
+        return str(value).upper()
+
+    @field_validator("milestones", mode="before")
+    @classmethod
+    def _milestones(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise ValueError("milestones map a stage to a share, like {export_cleared: 30%}")
+        total = 0
+        for stage, share in value.items():
+            s = Stage.parse(str(stage))
+            if not Stage.PICKED_UP <= s <= Stage.DELIVERED:
+                raise ValueError(f"a milestone stage lies from picked_up to delivered, not {stage}")
+            total += parse_bps(share)
+        if total > 10_000:
+            raise ValueError("milestone shares add up to more than 100%")
+        if len(value) > 4:
+            raise ValueError("at most four milestones")
+        return value
+
+
+class ActionStep(_Model):
+    do: str
+    by: str | None = None
+    order: str | None = None
+    expect_error: str | None = None
+    note: str | None = None
+    # action-specific
+    stage: str | None = None
+    location: str | None = None
+    document: str | None = None
+    uri: str | None = None
+    signed: bool = False
+    relay_by: str | None = None
+    replay: bool = False
+    permit: bool = False
+    evidence: str | None = None
+    buyer_share: str | None = None
+    token: str | None = None
+    to: str | None = None
+
+    @field_validator("do", mode="before")
+    @classmethod
+    def _do(cls, value: Any) -> str:
+        if value not in ACTIONS:
+            raise ValueError(f"unknown action {value!r}; one of {', '.join(ACTIONS)}")
+        return str(value)
+
+    @field_validator("location", mode="before")
+    @classmethod
+    def _location(cls, value: Any) -> Any:
+        if value is not None and (len(str(value)) != 5 or not str(value).isalnum()):
+            raise ValueError(
+                f"a location is a five-character UN/LOCODE such as CNSHA, not {value!r}"
+            )
+        return value
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage(cls, value: Any) -> Any:
+        if value is not None:
+            CheckpointKind.parse(str(value))
+        return value
+
+    @field_validator("buyer_share", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        return None if value is None else _check_share(value)
+
+    @field_validator("document", "evidence", "uri", "expect_error", "note", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return None if value is None else str(value)
+
+
+class WaitStep(_Model):
+    wait: str | int
+    note: str | None = None
+
+    _wait = field_validator("wait", mode="before")(_check_duration)
+
+
+class ExpectStep(_Model):
+    expect: dict[str, Any]
+    note: str | None = None
+
+
+Step = ActionStep | WaitStep | ExpectStep
+
+
+class Scenario(_Model):
+    name: str
+    description: str | None = None
+    platform: PlatformSpec = Field(default_factory=PlatformSpec)
+    arbitration: ArbitrationSpec = Field(default_factory=ArbitrationSpec)
+    parties: dict[str, PartySpec]
+    tokens: dict[str, TokenSpec] = Field(default_factory=dict)
+    orders: dict[str, OrderSpec]
+    steps: list[Step]
+    file: str = "<scenario>"
+
+    def parties_with(self, role: str) -> list[str]:
+        return [name for name, p in self.parties.items() if p.role == role]
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def _where(prefix: str, loc: tuple[Any, ...]) -> str:
+    parts = [prefix] if prefix else []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts)
+
+
+def _first_error(file: str, where: str, exc: ValidationError) -> ScenarioInvalid:
+    err = exc.errors()[0]
+    loc = tuple(x for x in err["loc"] if x not in ("function-after[_check_amount(), str]",))
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown field"
+    elif err["type"] == "missing":
+        message = "required field is missing"
+    field_name = ".".join(str(x) for x in loc)
+    return ScenarioInvalid(file, f"{where}, field '{field_name}'" if field_name else where, message)
+
+
+def _step_label(index: int, raw: Any) -> str:
+    if isinstance(raw, Mapping):
+        if "do" in raw:
+            return f"step {index} ({raw['do']})"
+        if "wait" in raw:
+            return f"step {index} (wait)"
+        if "expect" in raw:
+            return f"step {index} (expect)"
+    return f"step {index}"
+
+
+def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
+    """Validate a scenario already read from YAML; raises ScenarioInvalid."""
+    if not isinstance(data, Mapping):
+        raise ScenarioInvalid(
+            file, "", "a scenario is a mapping with name, parties, orders and steps"
+        )
+    known = set(Scenario.model_fields) - {"file", "steps"}
+    for key in data:
+        if key not in known and key != "steps":
+            raise ScenarioInvalid(file, f"field '{key}'", "unknown field")
+    for key in ("name", "parties", "orders", "steps"):
+        if key not in data:
+            raise ScenarioInvalid(file, f"field '{key}'", "required field is missing")
+    parties: dict[str, PartySpec] = {}
+    raw_parties = data["parties"]
+    if not isinstance(raw_parties, Mapping) or not raw_parties:
+        raise ScenarioInvalid(file, "field 'parties'", "map each party's name to its role")
+    for name, spec in raw_parties.items():
+        raw = {"role": spec} if isinstance(spec, str) else spec
+        try:
+            parties[str(name)] = PartySpec.model_validate(raw)
+        except ValidationError as exc:
+            raise _first_error(file, f"party '{name}'", exc) from None
+    sections: dict[str, Any] = {}
+    for key, model in (("platform", PlatformSpec), ("arbitration", ArbitrationSpec)):
+        if key in data:
+            try:
+                sections[key] = model.model_validate(data[key] or {})
+            except ValidationError as exc:
+                raise _first_error(file, key, exc) from None
+    tokens: dict[str, TokenSpec] = {}
+    for symbol, spec in (data.get("tokens") or {}).items():
+        if str(symbol).upper() == "ETH":
+            raise ScenarioInvalid(file, "tokens.ETH", "ETH is built in; do not declare it")
+        try:
+            tokens[str(symbol).upper()] = TokenSpec.model_validate(spec or {})
+        except ValidationError as exc:
+            raise _first_error(file, f"token '{symbol}'", exc) from None
+        for holder, amount in tokens[str(symbol).upper()].mint.items():
+            if holder not in parties:
+                raise ScenarioInvalid(
+                    file, f"token '{symbol}', field 'mint.{holder}'", "no such party"
+                )
+            try:
+                parse_amount(amount)
+            except ValueError as exc:
+                raise ScenarioInvalid(
+                    file, f"token '{symbol}', field 'mint.{holder}'", str(exc)
+                ) from None
+    orders: dict[str, OrderSpec] = {}
+    raw_orders = data["orders"]
+    if not isinstance(raw_orders, Mapping):
+        raise ScenarioInvalid(file, "field 'orders'", "map each order's name to its terms")
+    for name, spec in raw_orders.items():
+        try:
+            order = OrderSpec.model_validate(spec)
+        except ValidationError as exc:
+            raise _first_error(file, f"order '{name}'", exc) from None
+        for role in ("buyer", "seller", "carrier"):
+            who = getattr(order, role)
+            if who not in parties:
+                raise ScenarioInvalid(
+                    file, f"order '{name}', field '{role}'", f"no party named {who!r}"
+                )
+        for member in order.panel or []:
+            if member not in parties:
+                raise ScenarioInvalid(
+                    file, f"order '{name}', field 'panel'", f"no party named {member!r}"
+                )
+        symbol = parse_amount(order.price).symbol
+        if symbol and symbol != "ETH" and symbol not in tokens:
+            raise ScenarioInvalid(
+                file,
+                f"order '{name}', field 'price'",
+                f"unknown token {symbol}; declare it under tokens",
+            )
+        orders[str(name)] = order
+    raw_steps = data["steps"]
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise ScenarioInvalid(file, "field 'steps'", "a list of steps is required")
+    steps: list[Step] = []
+    for index, raw in enumerate(raw_steps, start=1):
+        label = _step_label(index, raw)
+        steps.append(_parse_step(file, label, raw, parties, orders, tokens))
+    try:
+        return Scenario(
+            name=str(data["name"]),
+            description=data.get("description"),
+            parties=parties,
+            tokens=tokens,
+            orders=orders,
+            steps=steps,
+            file=file,
+            **sections,
+        )
+    except ValidationError as exc:
+        raise _first_error(file, "", exc) from None
+
+
+def _parse_step(
+    file: str,
+    label: str,
+    raw: Any,
+    parties: Mapping[str, PartySpec],
+    orders: Mapping[str, OrderSpec],
+    tokens: Mapping[str, TokenSpec],
+) -> Step:
+    if not isinstance(raw, Mapping):
+        raise ScenarioInvalid(
+            file, label, "a step is a mapping: {do: ...}, {wait: ...} or {expect: ...}"
+        )
+    kinds = [k for k in ("do", "wait", "expect") if k in raw]
+    if len(kinds) != 1:
+        raise ScenarioInvalid(file, label, "a step has exactly one of do, wait or expect")
+    kind = kinds[0]
+    try:
+        if kind == "wait":
+            return WaitStep.model_validate(raw)
+        if kind == "expect":
+            step = ExpectStep.model_validate(raw)
+            _check_expectation(file, label, step.expect, parties, orders, tokens)
+            return step
+        action = ActionStep.model_validate(raw)
+    except ValidationError as exc:
+        raise _first_error(file, label, exc) from None
+    allowed = ACTION_FIELDS.get(action.do, frozenset())
+    for key in raw:
+        if key not in ("do", "by", "order", "expect_error", "note") and key not in allowed:
+            raise ScenarioInvalid(file, f"{label}, field '{key}'", f"not a field of {action.do}")
+    for key in REQUIRED_FIELDS.get(action.do, ()):
+        if key not in raw:
+            raise ScenarioInvalid(file, f"{label}, field '{key}'", f"{action.do} needs it")
+    if action.do not in NO_ORDER:
+        if action.order is None:
+            raise ScenarioInvalid(file, f"{label}, field 'order'", f"{action.do} needs an order")
+        if action.order not in orders:
+            raise ScenarioInvalid(
+                file, f"{label}, field 'order'", f"no order named {action.order!r}"
+            )
+    elif action.order is not None and action.order not in orders:
+        raise ScenarioInvalid(file, f"{label}, field 'order'", f"no order named {action.order!r}")
+    if action.by is None and action.do not in DEFAULT_BY:
+        raise ScenarioInvalid(file, f"{label}, field 'by'", f"say who does {action.do}")
+    for key in ("by", "relay_by", "to"):
+        who = getattr(action, key)
+        if who is not None and who not in parties and who != "operator":
+            raise ScenarioInvalid(file, f"{label}, field '{key}'", f"no party named {who!r}")
+    if (
+        action.token is not None
+        and action.token.upper() != "ETH"
+        and action.token.upper() not in tokens
+    ):
+        raise ScenarioInvalid(file, f"{label}, field 'token'", f"unknown token {action.token!r}")
+    if action.replay and not action.signed:
+        raise ScenarioInvalid(
+            file, f"{label}, field 'replay'", "only a signed checkpoint can be replayed"
+        )
+    return action
+
+
+def _check_expectation(
+    file: str,
+    label: str,
+    expect: Mapping[str, Any],
+    parties: Mapping[str, PartySpec],
+    orders: Mapping[str, OrderSpec],
+    tokens: Mapping[str, TokenSpec],
+) -> None:
+    known = {
+        "order",
+        "status",
+        "stage",
+        "on_hold",
+        "balance",
+        "owed",
+        "reputation",
+        *ORDER_EXPECT_FIELDS,
+    }
+    for key in expect:
+        if key not in known:
+            raise ScenarioInvalid(file, f"{label}, field 'expect.{key}'", "unknown expectation")
+    order_keys = [k for k in expect if k in ("status", "stage", "on_hold", *ORDER_EXPECT_FIELDS)]
+    if order_keys and "order" not in expect:
+        raise ScenarioInvalid(
+            file, f"{label}, field 'expect.order'", f"{order_keys[0]} needs an order"
+        )
+    if "order" in expect and expect["order"] not in orders:
+        raise ScenarioInvalid(
+            file, f"{label}, field 'expect.order'", f"no order named {expect['order']!r}"
+        )
+    try:
+        if "status" in expect:
+            Status.parse(str(expect["status"]))
+        if "stage" in expect:
+            Stage.parse(str(expect["stage"]))
+    except ValueError as exc:
+        key = "status" if "status" in expect else "stage"
+        raise ScenarioInvalid(file, f"{label}, field 'expect.{key}'", str(exc)) from None
+    for key in ORDER_EXPECT_FIELDS:
+        if key in expect:
+            _check_comparison(file, f"{label}, field 'expect.{key}'", expect[key], tokens)
+    for key in ("balance", "owed"):
+        if key not in expect:
+            continue
+        if not isinstance(expect[key], Mapping):
+            raise ScenarioInvalid(
+                file, f"{label}, field 'expect.{key}'", "map a party to an amount"
+            )
+        for who, values in expect[key].items():
+            if who not in parties and who not in ("treasury", "operator"):
+                raise ScenarioInvalid(file, f"{label}, field 'expect.{key}.{who}'", "no such party")
+            for value in values if isinstance(values, list) else [values]:
+                where = f"{label}, field 'expect.{key}.{who}'"
+                _check_comparison(file, where, value, tokens, need_symbol=True)
+    if "reputation" in expect:
+        if not isinstance(expect["reputation"], Mapping):
+            raise ScenarioInvalid(
+                file, f"{label}, field 'expect.reputation'", "map a party to its fields"
+            )
+        for who, fields in expect["reputation"].items():
+            where = f"{label}, field 'expect.reputation.{who}'"
+            if who not in parties:
+                raise ScenarioInvalid(file, where, "no such party")
+            if not isinstance(fields, Mapping):
+                raise ScenarioInvalid(file, where, "map fields like completed: 1")
+            for name, value in fields.items():
+                if name not in REPUTATION_FIELDS:
+                    raise ScenarioInvalid(
+                        file,
+                        f"{where}.{name}",
+                        f"unknown field; one of {', '.join(REPUTATION_FIELDS)}",
+                    )
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise ScenarioInvalid(file, f"{where}.{name}", "a whole number")
+
+
+def _check_comparison(
+    file: str, where: str, value: Any, tokens: Mapping[str, TokenSpec], need_symbol: bool = False
+) -> None:
+    try:
+        _, amount = parse_comparison(value)
+    except ValueError as exc:
+        raise ScenarioInvalid(file, where, str(exc)) from None
+    if amount.symbol and amount.symbol != "ETH" and amount.symbol not in tokens:
+        raise ScenarioInvalid(file, where, f"unknown token {amount.symbol}")
+    if need_symbol and not amount.symbol:
+        raise ScenarioInvalid(file, where, "name the token, like '100 USDC' or '>= 1 ETH'")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raises ScenarioInvalid (never a traceback's worth)."""
+    file = str(path)
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ScenarioInvalid(file, "", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioInvalid(file, where, f"not valid YAML: {problem}") from None
+    return parse_scenario(data, file)
+
+
+# ---------------------------------------------------------------------------- running
+
+
+@dataclass
+class StepResult:
+    index: int  # 1-based
+    label: str
+    outcome: Literal["ok", "reverted as expected", "failed", "skipped"] = "ok"
+    message: str = ""
+    transactions: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    timestamp: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.index,
+            "label": self.label,
+            "outcome": self.outcome,
+            "message": self.message,
+            "error": self.error,
+            "timestamp": self.timestamp,
+            "transactions": self.transactions,
+            "gas": sum(t["gas"] for t in self.transactions),
+        }
+
+
+@dataclass
+class ScenarioResult:
+    file: str
+    name: str
+    chain: str
+    steps: list[StepResult] = field(default_factory=list)
+    parties: dict[str, str] = field(default_factory=dict)
+    orders: dict[str, str] = field(default_factory=dict)
+    client: TradeClient | None = None
+    seconds: float = 0.0
+
+    @property
+    def failures(self) -> list[StepResult]:
+        return [s for s in self.steps if s.outcome == "failed"]
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "name": self.name,
+            "chain": self.chain,
+            "passed": self.passed,
+            "seconds": round(self.seconds, 3),
+            "parties": self.parties,
+            "orders": self.orders,
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+class StepFailed(Exception):
+    """An expectation did not hold (the message says what differed)."""
+
+
+class _Runner:
+    def __init__(self, scenario: Scenario, client: TradeClient, seed: str) -> None:
+        self.s = scenario
+        self.c = client
+        self.seed = seed
+        self.addr: dict[str, ChecksumAddress] = {}
+        self.trades: dict[str, Trade] = {}
+        self.quotes: dict[str, Quote] = {}
+        self.last_signed: dict[str, tuple[str, int, int]] = {}  # order -> (stage, deadline, nonce)
+
+    # setup
+    def setup(self) -> list[dict[str, Any]]:
+        c, s = self.c, self.s
+        txs: list[dict[str, Any]] = []
+        for name, party in s.parties.items():
+            if party.role == "operator":
+                self.addr[name] = c.operator
+                c.names[c.operator] = name
+            else:
+                self.addr[name] = c.new_account(name, eth=party.eth, seed=f"{self.seed}:{s.name}")
+        self.addr.setdefault("operator", c.operator)
+        self.addr.setdefault("treasury", c.deployment.treasury)
+        fee = parse_bps(s.platform.fee)
+        if fee:
+            txs.append(_tx(c.set_fee(fee)))
+        timeout = parse_duration(s.arbitration.fee_timeout)
+        if timeout != int(c.escrow.functions.feeTimeout().call()):
+            txs.append(_tx(c.set_fee_timeout(timeout)))
+        for name, party in s.parties.items():
+            if party.role == "customs":
+                txs.append(_tx(c.grant_customs(self.addr[name])))
+            elif party.role == "inspector":
+                txs.append(_tx(c.grant_inspector(self.addr[name])))
+            elif party.role == "arbitrator":
+                txs.append(_tx(c.register_arbitrator(self.addr[name])))
+        for symbol, spec in s.tokens.items():
+            token = c.deploy_token(symbol, spec.decimals, spec.name)
+            for holder, amount in spec.mint.items():
+                txs.append(_tx(c.mint(token, self.addr[holder], token.units(parse_amount(amount)))))
+        arbitrators = s.parties_with("arbitrator")
+        for name, spec in s.orders.items():
+            panel = spec.panel if spec.panel is not None else arbitrators
+            valid_until = 0
+            if spec.valid_for is not None:
+                valid_until = c.chain.now() + parse_duration(spec.valid_for)
+            self.trades[name] = c.new_trade(
+                buyer=self.addr[spec.buyer],
+                seller=self.addr[spec.seller],
+                carrier=self.addr[spec.carrier],
+                price=spec.price,
+                incoterm=spec.incoterm,
+                ship_within=spec.ship_within,
+                deliver_within=spec.deliver_within,
+                inspection=spec.inspection,
+                milestones=dict(spec.milestones),
+                panel=[self.addr[p] for p in panel],
+                valid_until=valid_until,
+                nonce=int.from_bytes(keccak(text=f"{s.name}:{name}"), "big"),
+                document=spec.document or f"{s.name}: {name}",
+                terms_uri=spec.terms_uri,
+            )
+        return txs
+
+    def who(self, step: ActionStep) -> ChecksumAddress:
+        if step.by is not None:
+            return self.addr[step.by]
+        role = DEFAULT_BY[step.do]
+        if role == "operator":
+            return self.c.operator
+        assert step.order is not None
+        return self.addr[getattr(self.s.orders[step.order], role)]
+
+    # actions
+    def act(self, step: ActionStep) -> list[Any]:
+        c = self.c
+        by = self.who(step)
+        trade = self.trades[step.order] if step.order else None
+        do = step.do
+        if do == "quote":
+            assert trade is not None and step.order is not None
+            self.quotes[step.order] = c.sign_quote(trade, by=by)
+            return []
+        if do == "register":
+            return [c.register(trade, by=by)]  # type: ignore[arg-type]
+        if do == "accept":
+            return [c.accept(trade, by=by)]  # type: ignore[arg-type]
+        if do == "fund":
+            assert trade is not None and step.order is not None
+            quote = self.quotes.get(step.order)
+            return [c.fund(trade, by=by, quote=quote, permit=step.permit)]
+        if do == "cancel":
+            return [c.cancel(trade, by=by)]  # type: ignore[arg-type]
+        if do in ("checkpoint", "hold", "release_hold"):
+            assert trade is not None and step.order is not None
+            kind = {"hold": "customs_hold", "release_hold": "customs_release"}.get(do, step.stage)
+            assert kind is not None
+            relayer = self.addr[step.relay_by] if step.relay_by else None
+            deadline = nonce = None
+            if step.replay:
+                previous = self.last_signed.get(step.order)
+                if previous is None:
+                    raise StepFailed("replay: no signed checkpoint of this order to replay")
+                kind, deadline, nonce = previous
+            result = c.checkpoint(
+                trade,
+                kind,
+                by=by,
+                location=step.location,
+                document=step.document,
+                uri=step.uri or "",
+                signed=step.signed,
+                relayer=relayer,
+                deadline=deadline,
+                nonce=nonce,
+            )
+            if step.signed and not step.replay:
+                self.last_signed[step.order] = (kind, *self._signed_args(result))
+            return [result]
+        if do == "confirm":
+            return [c.confirm(trade, by=by)]  # type: ignore[arg-type]
+        if do == "settle":
+            return [c.settle(trade, by=by)]  # type: ignore[arg-type]
+        if do == "refund":
+            return [c.refund(trade, by=by)]  # type: ignore[arg-type]
+        if do == "dispute":
+            return [c.dispute(trade, by=by, evidence=step.evidence or "")]  # type: ignore[arg-type]
+        if do == "pay_fee":
+            return [c.pay_fee(trade, by=by)]  # type: ignore[arg-type]
+        if do == "evidence":
+            return [c.evidence(trade, by=by, evidence=step.evidence or "")]  # type: ignore[arg-type]
+        if do == "vote":
+            assert step.buyer_share is not None
+            return [c.vote(trade, by=by, buyer_share=step.buyer_share)]  # type: ignore[arg-type]
+        if do == "default":
+            return [c.default(trade, by=by)]  # type: ignore[arg-type]
+        if do == "withdraw":
+            return self.withdraw(step, by, trade)
+        if do == "pause":
+            return [c.pause(by=by)]
+        if do == "unpause":
+            return [c.unpause(by=by)]
+        raise StepFailed(f"unknown action {do}")  # pragma: no cover - validated on load
+
+    def _signed_args(self, result: Any) -> tuple[int, int]:
+        tx = self.c.w3.eth.get_transaction(result.tx_hash)
+        _fn, args = self.c.tracker.decode_function_input(tx["input"])
+        return int(args["deadline"]), int(args["nonce"])
+
+    def withdraw(self, step: ActionStep, by: ChecksumAddress, trade: Trade | None) -> list[Any]:
+        """Withdraw what `by` is owed; a no-op when nothing is (unless an error is expected)."""
+        c = self.c
+        if step.token is not None:
+            tokens = [c.token(step.token)]
+        elif trade is not None:
+            tokens = [c.token(trade.order.token)]
+        else:
+            tokens = list(c.tokens.values())
+        to = self.addr[step.to] if step.to else None
+        results: list[Any] = []
+        for token in tokens:
+            if c.owed(by, token) == 0 and step.expect_error is None:
+                results.append(f"nothing owed in {token.symbol}")
+                continue
+            results.append(c.withdraw(token, by=by, to=to))
+        return results
+
+    # expectations
+    def amount_units(self, text: Any, default: Token) -> tuple[str, Token, int]:
+        op, amount = parse_comparison(text)
+        token = self.c.token(amount.symbol) if amount.symbol else default
+        return op, token, token.units(Amount(amount.value, token.symbol))
+
+    def expect(self, expect: Mapping[str, Any]) -> list[str]:
+        c = self.c
+        problems: list[str] = []
+        if "order" in expect:
+            trade = self.trades[expect["order"]]
+            token = c.token(trade.order.token)
+            state = c.state(trade)
+            if "status" in expect and state.status != Status.parse(str(expect["status"])):
+                problems.append(
+                    f"status is {state.status.label}, expected {Status.parse(str(expect['status'])).label}"
+                )
+            if "stage" in expect and state.stage != Stage.parse(str(expect["stage"])):
+                problems.append(
+                    f"stage is {state.stage.label}, expected {Stage.parse(str(expect['stage'])).label}"
+                )
+            if "on_hold" in expect and state.on_hold != bool(expect["on_hold"]):
+                problems.append(f"on_hold is {state.on_hold}, expected {bool(expect['on_hold'])}")
+            money = c.money(trade)
+            for key in ORDER_EXPECT_FIELDS:
+                if key not in expect:
+                    continue
+                op, tok, units = self.amount_units(expect[key], token)
+                actual = getattr(money, key)
+                if tok != token:
+                    problems.append(f"{key}: the order is in {token.symbol}, not {tok.symbol}")
+                elif not compare(op, Decimal(actual), Decimal(units)):
+                    problems.append(
+                        f"{key} is {token.format(actual)}, expected {_show_cmp(op, tok, units)}"
+                    )
+        for key in ("balance", "owed"):
+            for who, values in (expect.get(key) or {}).items():
+                for value in values if isinstance(values, list) else [values]:
+                    op, tok, units = self.amount_units(value, c.token(None))
+                    address = self.addr[who]
+                    actual = c.balance(address, tok) if key == "balance" else c.owed(address, tok)
+                    if not compare(op, Decimal(actual), Decimal(units)):
+                        problems.append(
+                            f"{key} of {who} is {tok.format(actual)}, expected {_show_cmp(op, tok, units)}"
+                        )
+        for who, fields in (expect.get("reputation") or {}).items():
+            tokens = [c.token(None), *(c.token(sym) for sym in self.s.tokens)]
+            record = c.reputation(self.addr[who], tokens)
+            for name, value in fields.items():
+                actual = getattr(record, name)
+                if actual != value:
+                    problems.append(f"reputation of {who}: {name} is {actual}, expected {value}")
+        return problems
+
+
+def _show_cmp(op: str, token: Token, units: int) -> str:
+    return ("" if op == "==" else op + " ") + token.format(units)
+
+
+def _tx(result: Any) -> dict[str, Any]:
+    return {
+        "action": result.action,
+        "hash": result.tx_hash,
+        "gas": result.gas_used,
+        "from": result.sender,
+    }
+
+
+def describe_step(step: Step) -> str:
+    if isinstance(step, WaitStep):
+        return f"wait {step.wait}"
+    if isinstance(step, ExpectStep):
+        return "expect " + ", ".join(f"{k}" for k in step.expect)
+    parts = [step.do]
+    if step.by:
+        parts.append(f"by {step.by}")
+    if step.order:
+        parts.append(step.order)
+    if step.stage:
+        parts.append(step.stage)
+    if step.signed:
+        parts.append("(signed)")
+    if step.expect_error:
+        parts.append(f"expecting {step.expect_error}")
+    return " ".join(parts)
+
+
+def run_scenario(
+    scenario: Scenario,
+    chain: Chain,
+    *,
+    artifacts: Mapping[str, Artifact] | None = None,
+    on_step: Callable[[StepResult], None] | None = None,
+    seed: str | None = None,
+) -> ScenarioResult:
+    """Deploy a fresh suite on `chain`, set the scenario up and run its steps."""
+    import time
+
+    started = time.perf_counter()
+    result = ScenarioResult(scenario.file, scenario.name, chain.describe())
+    cost = parse_amount(scenario.arbitration.fee)
+    client = TradeClient.deploy(
+        chain,
+        arbitration_cost=Amount(cost.value, "ETH").to_units(18),
+        ruling_period=parse_duration(scenario.arbitration.ruling_period),
+        artifacts=artifacts,
+    )
+    result.client = client
+    runner = _Runner(scenario, client, seed or str(chain.w3.eth.block_number))
+    setup = StepResult(0, "setup: deploy the suite, fund the parties, roles, tokens")
+    try:
+        setup.transactions = runner.setup()
+    except (ContractRevert, TradelaneError, ValueError) as exc:
+        setup.outcome, setup.message = "failed", f"setup failed: {exc}"
+        result.steps.append(setup)
+        result.seconds = time.perf_counter() - started
+        return result
+    result.steps.append(setup)
+    result.parties = {name: addr for name, addr in runner.addr.items()}
+    result.orders = {name: t.id_hex for name, t in runner.trades.items()}
+    if on_step:
+        on_step(setup)
+    stopped = False
+    for index, step in enumerate(scenario.steps, start=1):
+        sr = StepResult(index, describe_step(step))
+        if stopped:
+            sr.outcome, sr.message = "skipped", "after an unexpected revert"
+        elif isinstance(step, WaitStep):
+            try:
+                chain.time_travel(parse_duration(step.wait))
+            except TradelaneError as exc:
+                sr.outcome, sr.message = "failed", f"cannot wait: {exc}"
+                stopped = True
+        elif isinstance(step, ExpectStep):
+            problems = runner.expect(step.expect)
+            if problems:
+                sr.outcome, sr.message = "failed", "; ".join(problems)
+        else:
+            _run_action(runner, step, sr)
+            stopped = sr.outcome == "failed" and step.expect_error is None
+        if sr.outcome != "skipped":
+            sr.timestamp = chain.now()
+        result.steps.append(sr)
+        if on_step:
+            on_step(sr)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
+    try:
+        outcomes = runner.act(step)
+    except ContractRevert as exc:
+        sr.error = exc.name
+        if step.expect_error is None:
+            sr.outcome, sr.message = "failed", f"reverted: {exc}"
+        elif step.expect_error in ("any", exc.name):
+            sr.outcome, sr.message = "reverted as expected", str(exc)
+        else:
+            sr.outcome = "failed"
+            sr.message = f"reverted with {exc.name}, expected {step.expect_error}: {exc}"
+        return
+    except StepFailed as exc:
+        sr.outcome, sr.message = "failed", str(exc)
+        return
+    except TradelaneError as exc:
+        sr.outcome, sr.message = "failed", str(exc)
+        return
+    notes = []
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            notes.append(outcome)
+        else:
+            sr.transactions.append(_tx(outcome))
+    sr.message = "; ".join(notes)
+    if step.expect_error is not None:
+        sr.outcome = "failed"
+        sr.message = f"expected {step.expect_error}, but the step succeeded"
+
+
+def format_decimal_amount(value: Decimal) -> str:  # re-exported for notebooks
+    return format_decimal(value)

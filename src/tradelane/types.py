@@ -1,0 +1,353 @@
+"""Enums that mirror contracts/types/TradeTypes.sol and the dataclasses the client returns.
+
+Enum values are the Solidity ones (`Status.FUNDED == 3`); `Enum.parse("in_transit")` reads
+the snake_case names scenario files use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import IntEnum
+from typing import Any, Self
+
+from eth_typing import ChecksumAddress
+from eth_utils import to_checksum_address
+
+ZERO_ADDRESS: ChecksumAddress = to_checksum_address("0x" + "00" * 20)
+BPS = 10_000
+
+
+class _Named(IntEnum):
+    """An IntEnum with snake_case names for files and display."""
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str | int | Self) -> Self:
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, int):
+            return cls(value)
+        key = str(value).strip().upper().replace("-", "_").replace(" ", "_")
+        try:
+            return cls[key]
+        except KeyError:
+            raise ValueError(
+                f"unknown {cls.__name__.lower()} {value!r}; one of "
+                + ", ".join(m.label for m in cls if m.value or cls is Incoterm)
+            ) from None
+
+
+class Status(_Named):
+    """Where an order stands. Terminal: COMPLETED, REFUNDED, RESOLVED, CANCELLED."""
+
+    NONE = 0
+    CREATED = 1
+    ACCEPTED = 2
+    FUNDED = 3
+    IN_TRANSIT = 4
+    DELIVERED = 5
+    DISPUTED = 6
+    COMPLETED = 7
+    REFUNDED = 8
+    RESOLVED = 9
+    CANCELLED = 10
+
+    @property
+    def terminal(self) -> bool:
+        return self in (Status.COMPLETED, Status.REFUNDED, Status.RESOLVED, Status.CANCELLED)
+
+
+def status_mask(*statuses: Status) -> int:
+    """The bit mask OrderInvalidStatus carries (bit i set: Status(i) allowed)."""
+    mask = 0
+    for s in statuses:
+        mask |= 1 << int(s)
+    return mask
+
+
+def statuses_of(mask: int) -> list[Status]:
+    return [s for s in Status if mask & (1 << int(s))]
+
+
+class Stage(_Named):
+    """Forward-only logistics stages (DCSA Track & Trace aligned)."""
+
+    NONE = 0
+    BOOKED = 1
+    PICKED_UP = 2
+    EXPORT_CLEARED = 3
+    LOADED = 4
+    DEPARTED = 5
+    ARRIVED = 6
+    UNLOADED = 7
+    IMPORT_CLEARED = 8
+    OUT_FOR_DELIVERY = 9
+    DELIVERED = 10
+
+
+class CheckpointKind(_Named):
+    """What a checkpoint records: 1..10 are stages; the rest do not move the stage."""
+
+    NONE = 0
+    BOOKED = 1
+    PICKED_UP = 2
+    EXPORT_CLEARED = 3
+    LOADED = 4
+    DEPARTED = 5
+    ARRIVED = 6
+    UNLOADED = 7
+    IMPORT_CLEARED = 8
+    OUT_FOR_DELIVERY = 9
+    DELIVERED = 10
+    EXCEPTION = 11
+    CUSTOMS_HOLD = 12
+    CUSTOMS_RELEASE = 13
+    INSPECTION_PASSED = 14
+    INSPECTION_FAILED = 15
+
+    @property
+    def recorder(self) -> str:
+        """Who may record it: carrier, customs or inspector."""
+        if self in (
+            CheckpointKind.EXPORT_CLEARED,
+            CheckpointKind.IMPORT_CLEARED,
+            CheckpointKind.CUSTOMS_HOLD,
+            CheckpointKind.CUSTOMS_RELEASE,
+        ):
+            return "customs"
+        if self in (CheckpointKind.INSPECTION_PASSED, CheckpointKind.INSPECTION_FAILED):
+            return "inspector"
+        return "carrier"
+
+
+class Incoterm(_Named):
+    """Incoterms 2020, in the contracts' order."""
+
+    EXW = 0
+    FCA = 1
+    CPT = 2
+    CIP = 3
+    DAP = 4
+    DPU = 5
+    DDP = 6
+    FAS = 7
+    FOB = 8
+    CFR = 9
+    CIF = 10
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def risk_at_destination(self) -> bool:
+        return Incoterm.DAP <= self <= Incoterm.DDP
+
+
+@dataclass(frozen=True)
+class Milestone:
+    stage: Stage
+    bps: int
+
+    def as_tuple(self) -> tuple[int, int]:
+        return (int(self.stage), self.bps)
+
+
+@dataclass(frozen=True)
+class Order:
+    """The money-relevant head of an order (Solidity `Order`)."""
+
+    buyer: ChecksumAddress
+    seller: ChecksumAddress
+    token: ChecksumAddress  # ZERO_ADDRESS for ETH
+    price: int  # smallest unit
+
+    def as_tuple(self) -> tuple[str, str, str, int]:
+        return (self.buyer, self.seller, self.token, self.price)
+
+
+@dataclass(frozen=True)
+class Terms:
+    """The rest of an order's terms (Solidity `Terms`)."""
+
+    carrier: ChecksumAddress
+    arbitrator: ChecksumAddress
+    incoterm: Incoterm
+    ship_within: int  # seconds after funding
+    deliver_within: int  # seconds after funding
+    inspection_window: int  # seconds after delivery
+    valid_until: int = 0  # 0: no limit
+    nonce: int = 0
+    document_hash: bytes = b"\x00" * 32
+    milestones: tuple[Milestone, ...] = ()
+    arbitrator_extra_data: bytes = b""
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (
+            self.carrier,
+            self.arbitrator,
+            int(self.incoterm),
+            self.ship_within,
+            self.deliver_within,
+            self.inspection_window,
+            self.valid_until,
+            self.nonce,
+            self.document_hash,
+            [m.as_tuple() for m in self.milestones],
+            self.arbitrator_extra_data,
+        )
+
+    @property
+    def panel(self) -> list[ChecksumAddress]:
+        from eth_abi import decode
+
+        if not self.arbitrator_extra_data:
+            return []
+        (members,) = decode(["address[]"], self.arbitrator_extra_data)
+        return [to_checksum_address(m) for m in members]
+
+
+@dataclass(frozen=True)
+class Trade:
+    """A whole order: what every escrow and tracker call needs, and its identifier."""
+
+    order: Order
+    terms: Terms
+    id: bytes  # the EIP-712 struct hash, 32 bytes
+    terms_hash: bytes
+    terms_uri: str = ""
+
+    @property
+    def id_hex(self) -> str:
+        return "0x" + self.id.hex()
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A seller's EIP-712 signature over an order."""
+
+    trade: Trade
+    signer: ChecksumAddress
+    digest: bytes
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class OrderState:
+    """Solidity `OrderState`: the live state of an order."""
+
+    status: Status
+    stage: Stage
+    on_hold: bool
+    delivered_on_time: bool
+    buyer_opened_dispute: bool
+    fee_bps: int
+    released_bps: int
+    funded_at: int
+    delivered_at: int
+    dispute_deadline: int
+    dispute_deposit: int
+
+    @classmethod
+    def from_tuple(cls, t: Any) -> OrderState:
+        return cls(
+            Status(t[0]),
+            Stage(t[1]),
+            bool(t[2]),
+            bool(t[3]),
+            bool(t[4]),
+            int(t[5]),
+            int(t[6]),
+            int(t[7]),
+            int(t[8]),
+            int(t[9]),
+            int(t[10]),
+        )
+
+
+@dataclass(frozen=True)
+class Reputation:
+    """Solidity `ReputationRecord`, possibly summed over several tokens."""
+
+    completed: int = 0
+    disputes_opened: int = 0
+    disputes_won: int = 0
+    disputes_lost: int = 0
+    on_time: int = 0
+    volume: int = 0  # smallest units; only meaningful for one token
+
+    @classmethod
+    def from_tuple(cls, t: Any) -> Reputation:
+        return cls(*(int(x) for x in t))
+
+    def __add__(self, other: Reputation) -> Reputation:
+        return Reputation(
+            self.completed + other.completed,
+            self.disputes_opened + other.disputes_opened,
+            self.disputes_won + other.disputes_won,
+            self.disputes_lost + other.disputes_lost,
+            self.on_time + other.on_time,
+            self.volume + other.volume,
+        )
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    """Where an order's deposit went, from its events (smallest units of its token)."""
+
+    deposit: int = 0
+    seller_received: int = 0
+    buyer_refunded: int = 0
+    fee: int = 0
+
+    @property
+    def locked(self) -> int:
+        return self.deposit - self.seller_received - self.buyer_refunded - self.fee
+
+
+@dataclass(frozen=True)
+class DecodedEvent:
+    """One decoded log."""
+
+    contract: str
+    name: str
+    args: dict[str, Any]
+    block: int
+    tx_hash: str
+    log_index: int
+
+
+@dataclass
+class TxResult:
+    """A mined transaction and what it did."""
+
+    action: str
+    tx_hash: str
+    sender: ChecksumAddress
+    gas_used: int
+    block: int
+    timestamp: int
+    events: list[DecodedEvent] = field(default_factory=list)
+    value: int = 0
+
+    def event(self, name: str) -> DecodedEvent | None:
+        return next((e for e in self.events if e.name == name), None)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One line of an order's history."""
+
+    time: int
+    block: int
+    actor: ChecksumAddress | None
+    action: str  # an event in words, or a checkpoint kind
+    location: str = ""
+    document: str = ""
+    money: str = ""  # money moved, formatted
+    amounts: dict[str, Decimal] = field(default_factory=dict)  # to_seller/to_buyer/fee
+    tx_hash: str = ""
