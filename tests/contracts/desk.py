@@ -16,7 +16,7 @@ from eth_abi import encode
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_tester.exceptions import TransactionFailed
-from eth_utils import function_signature_to_4byte_selector, keccak
+from eth_utils import function_signature_to_4byte_selector, keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError
@@ -123,7 +123,16 @@ def _abi_type(item: dict[str, Any]) -> str:
     return str(item["type"])
 
 
-def _revert_data(exc: Exception) -> str:
+def _revert_data(exc: BaseException) -> str:
+    # web3's eth-tester provider decodes any revert as Error(string) and can fail doing so
+    # (OverflowError on some custom errors); the raw bytes are then on the exception it handled.
+    seen: BaseException | None = exc
+    while seen is not None:
+        for arg in seen.args:
+            inner = arg.args[0] if isinstance(arg, Exception) and arg.args else arg
+            if isinstance(inner, bytes | bytearray) and len(inner) >= 4:
+                return "0x" + bytes(inner).hex()
+        seen = seen.__context__
     text = str(exc.args[0]) if exc.args else ""
     if "execution reverted: b" in text:  # eth-tester: the raw revert bytes, as their repr
         raw = ast.literal_eval(text.split("execution reverted: ", 1)[1])
@@ -319,7 +328,7 @@ class Desk:
     def send(self, fn: Any, sender: str, value: int = 0, label: str | None = None) -> Any:
         try:
             tx_hash = fn.transact({"from": sender, "value": value})
-        except (ContractCustomError, ContractLogicError, TransactionFailed) as exc:
+        except (ContractCustomError, ContractLogicError, TransactionFailed, OverflowError) as exc:
             raise self._decode(exc) from exc
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
         assert receipt["status"] == 1, f"{fn.fn_name} failed without a reason"
@@ -336,14 +345,18 @@ class Desk:
             return exc.args_
         raise AssertionError(f"expected {error}, but {fn.fn_name} succeeded")
 
-    def _decode(self, exc: Exception) -> Reverted:
+    def _decode(self, exc: BaseException) -> Reverted:
         data = _revert_data(exc)
         raw = bytes.fromhex(data[2:]) if data.startswith("0x") else b""
         if len(raw) >= 4 and raw[:4] in self.errors:
             name, types = self.errors[raw[:4]]
             from eth_abi import decode
 
-            return Reverted(name, tuple(decode(types, raw[4:])), data)
+            values = tuple(
+                to_checksum_address(v) if t == "address" else v
+                for t, v in zip(types, decode(types, raw[4:]), strict=True)
+            )
+            return Reverted(name, values, data)
         return Reverted(f"<undecoded {data or exc}>", (), data)
 
     # -------------------------------------------------------------- steps
