@@ -12,13 +12,14 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help setup demo test test-eth-tester test-anvil lint clean distclean
+.PHONY: help setup demo test test-eth-tester test-anvil lint gas clean distclean
 
 help:
 	@echo "make demo     compile and deploy the suite on an embedded chain"
 	@echo "make test     lint, then the tests on eth-tester and on Anvil"
 	@echo "make setup    .venv and node_modules (done by demo and test)"
 	@echo "make lint     ruff, mypy and solhint"
+	@echo "make gas      measure gas per step and flow on Anvil and rewrite gas/snapshot.json"
 	@echo "make clean    remove build output (distclean: also .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NPM_STAMP)
@@ -56,6 +57,9 @@ test-eth-tester: setup
 
 test-anvil: setup
 	$(BIN)/pytest --chain anvil -m "not eth_tester_only"
+
+gas: setup
+	UPDATE_GAS=1 $(BIN)/pytest --chain anvil tests/contracts/test_gas.py -q -s
 
 clean:
 	rm -rf build .build contracts/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis
