@@ -54,34 +54,11 @@ def node(port: int) -> None:
         anvil.stop()
 
 
-@cli.command()
-@click.option(
-    "--chain",
-    "target",
-    default="eth-tester",
-    show_default=True,
-    help="eth-tester, anvil or a JSON-RPC URL.",
-)
-def demo(target: str) -> None:
-    """Compile and deploy the suite on a local chain and say what happened."""
-    from tradelane.chain import connect
-    from tradelane.compiler import compile_contracts, find_solc
-    from tradelane.deploy import deploy_suite
+# The toolkit's commands (run, demo, deploy, order) live in tradelane._commands.
+from tradelane._commands import COMMANDS  # noqa: E402
 
-    solc = find_solc()
-    started = time.perf_counter()
-    artifacts = compile_contracts(solc=solc)
-    click.echo(
-        f"compiled {len(artifacts)} contracts with solc {solc.base_version} ({solc.kind}) "
-        f"in {time.perf_counter() - started:.2f}s"
-    )
-    with connect(target) as chain:
-        click.echo(f"chain: {chain.describe()} (chain id {chain.chain_id})")
-        deployment = deploy_suite(chain, artifacts, log=lambda m: click.echo("  " + m))
-        click.echo(
-            f"suite ready: admin {deployment.admin}, treasury {deployment.treasury}, "
-            f"{sum(deployment.gas_used.values()):,} gas in total"
-        )
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

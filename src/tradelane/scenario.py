@@ -932,6 +932,7 @@ def run_scenario(
     artifacts: Mapping[str, Artifact] | None = None,
     on_step: Callable[[StepResult], None] | None = None,
     seed: str | None = None,
+    preflight: bool = True,
 ) -> ScenarioResult:
     """Deploy a fresh suite on `chain`, set the scenario up and run its steps."""
     import time
@@ -944,6 +945,7 @@ def run_scenario(
         arbitration_cost=Amount(cost.value, "ETH").to_units(18),
         ruling_period=parse_duration(scenario.arbitration.ruling_period),
         artifacts=artifacts,
+        preflight=preflight,
     )
     result.client = client
     runner = _Runner(scenario, client, seed or str(chain.w3.eth.block_number))

@@ -1,0 +1,478 @@
+"""The toolkit's commands of the `tradelane` CLI: run, demo, deploy, order.
+
+Registered on the group in tradelane.cli. Output is rich text for people, `--json` for
+machines; `tradelane run` exits 0 when every expectation held, 1 when one failed and 2
+when a file is invalid.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tradelane.errors import TradelaneError
+
+CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for the run) or a URL."
+
+
+def _console(err: bool = False) -> Console:
+    stream = sys.stderr if err else sys.stdout
+    width = None if stream.isatty() else 150  # pipes and logs: wide enough for the tables
+    return Console(stderr=err, highlight=False, soft_wrap=False, width=width)
+
+
+@contextmanager
+def _chain(target: str) -> Iterator[Any]:
+    from tradelane.chain import connect
+
+    with connect(target) as chain:
+        yield chain
+
+
+# ---------------------------------------------------------------------------- rendering
+
+
+def timeline_table(client: Any, trade: Any, title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+    for column in ("time (UTC)", "actor", "action / stage", "location", "document"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("money", overflow="fold")
+    for entry in client.timeline(trade):
+        when = datetime.fromtimestamp(entry.time, UTC).strftime("%Y-%m-%d %H:%M")
+        table.add_row(
+            when,
+            client.name_of(entry.actor),
+            entry.action,
+            entry.location,
+            entry.document,
+            entry.money,
+        )
+    return table
+
+
+def holdings_table(client: Any, accounts: dict[str, str], title: str = "Who holds what") -> Table:
+    tokens = list(client.tokens.values())
+    table = Table(title=title, title_justify="left", header_style="bold")
+    table.add_column("party")
+    for token in tokens:
+        table.add_column(token.symbol, justify="right")
+        table.add_column(f"{token.symbol} owed", justify="right")
+    rows = dict(accounts)
+    rows["escrow"] = client.escrow.address
+    for name, address in rows.items():
+        cells = []
+        for token in tokens:
+            balance = token.decimal(client.balance(address, token))
+            shown = f"{balance:,.4f}" if token.is_eth else f"{balance:,.2f}"
+            cells.append(shown)
+            owed = client.owed(address, token) if name != "escrow" else 0
+            cells.append(token.format(owed).split(" ")[0] if owed else "")
+        table.add_row(name, *cells)
+    return table
+
+
+def order_summary(client: Any, trade: Any) -> dict[str, Any]:
+    state = client.state(trade)
+    token = client.token(trade.order.token)
+    return {
+        "id": trade.id_hex,
+        "status": state.status.label,
+        "stage": state.stage.label,
+        "on_hold": state.on_hold,
+        "buyer": trade.order.buyer,
+        "seller": trade.order.seller,
+        "carrier": trade.terms.carrier,
+        "token": token.symbol,
+        "price": token.format(trade.order.price),
+        "incoterm": trade.terms.incoterm.label,
+        "fee_bps": state.fee_bps,
+        "released_bps": state.released_bps,
+        "milestones": {m.stage.label: f"{m.bps / 100:g}%" for m in trade.terms.milestones},
+        "money": client.describe_money(trade),
+        "timeline": [
+            {
+                "time": e.time,
+                "actor": e.actor,
+                "actor_name": client.name_of(e.actor),
+                "action": e.action,
+                "location": e.location,
+                "document": e.document,
+                "money": e.money,
+                "tx": e.tx_hash,
+            }
+            for e in client.timeline(trade)
+        ],
+    }
+
+
+def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
+    summary = order_summary(client, trade)
+    console.print(
+        f"[bold]{label}[/bold] {summary['id']}\n"
+        f"  {summary['price']} {summary['incoterm']}, status [bold]{summary['status']}[/bold], "
+        f"stage {summary['stage']}{' (customs hold)' if summary['on_hold'] else ''}\n"
+        f"  buyer {client.name_of(trade.order.buyer)}, seller {client.name_of(trade.order.seller)}, "
+        f"carrier {client.name_of(trade.terms.carrier)}"
+    )
+    money = summary["money"]
+    console.print(
+        f"  seller received {money['seller_received']}, buyer refunded {money['buyer_refunded']}, "
+        f"fee {money['fee']}, locked {money['locked']}"
+    )
+    console.print(timeline_table(client, trade))
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
+    from tradelane.scenario import ScenarioInvalid, load_scenario
+
+    scenarios, problems = [], []
+    for file in files:
+        try:
+            scenarios.append(load_scenario(file))
+        except ScenarioInvalid as exc:
+            problems.append(str(exc))
+    return scenarios, problems
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--chain", "target", default="eth-tester", show_default=True, help=CHAIN_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write each step's transactions, gas and outcome to this JSON file.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List every step, not only failures.")
+@click.pass_context
+def run(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    target: str,
+    as_json: bool,
+    report: str | None,
+    verbose: bool,
+) -> None:
+    """Run YAML trade scenarios: exit 0 when every expectation held, 1 when one failed,
+    2 when a file is invalid."""
+    from tradelane.compiler import compile_contracts
+    from tradelane.scenario import run_scenario
+
+    out = _console()
+    err = _console(err=True)
+    scenarios, problems = _load_all(files)
+    if problems:
+        for problem in problems:
+            err.print(f"[red]invalid[/red] {problem}", markup=True)
+        ctx.exit(2)
+    artifacts = compile_contracts()
+    results = []
+    total = sum(len(s.steps) + 1 for s in scenarios)
+    with (
+        _chain(target) as chain,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=as_json or not err.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task("scenarios", total=total)
+        for scenario in scenarios:
+            progress.update(task, description=Path(scenario.file).name)
+            snapshot = chain.snapshot() if chain.kind != "rpc" else None
+            try:
+                result = run_scenario(
+                    scenario, chain, artifacts=artifacts, on_step=lambda _s: progress.advance(task)
+                )
+            finally:
+                if snapshot is not None:
+                    chain.revert(snapshot)
+            results.append(result)
+            if not as_json:
+                _print_result(out, result, verbose)
+    passed = sum(r.passed for r in results)
+    payload = {
+        "chain": target,
+        "passed": passed,
+        "failed": len(results) - passed,
+        "scenarios": [r.to_json() for r in results],
+    }
+    if report:
+        Path(report).write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    if as_json:
+        click.echo(json.dumps(payload, indent=2, default=str))
+    else:
+        colour = "green" if passed == len(results) else "red"
+        out.print(
+            f"[{colour}]{passed} of {len(results)} scenarios passed[/{colour}]"
+            + (f"; report in {report}" if report else "")
+        )
+    ctx.exit(0 if passed == len(results) else 1)
+
+
+def _print_result(console: Console, result: Any, verbose: bool) -> None:
+    mark = "[green]✓[/green]" if result.passed else "[red]✗[/red]"
+    gas = sum(t["gas"] for s in result.steps for t in s.transactions)
+    console.print(
+        f"{mark} {result.file}: {result.name} "
+        f"[dim]({len(result.steps) - 1} steps, {gas:,} gas, {result.seconds:.1f}s)[/dim]"
+    )
+    for step in result.steps:
+        if step.outcome == "failed":
+            console.print(f"    [red]step {step.index}[/red] {step.label}: {step.message}")
+        elif verbose:
+            note = f" [dim]{step.message}[/dim]" if step.message else ""
+            console.print(f"    step {step.index} {step.label}: {step.outcome}{note}")
+
+
+# ---------------------------------------------------------------------------- demo
+
+
+@click.command()
+@click.option("--chain", "target", default="eth-tester", show_default=True, help=CHAIN_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@click.pass_context
+def demo(ctx: click.Context, target: str, as_json: bool) -> None:
+    """The flagship trade: Shanghai to Hamburg, USDC, CIF, 30% at export clearance,
+    customs both ends, a happy ending; its timeline and who holds what."""
+    import yaml
+
+    from tradelane._demo import DEMO_SCENARIO
+    from tradelane.compiler import compile_contracts, find_solc
+    from tradelane.scenario import describe_step, parse_scenario, run_scenario
+
+    out = _console()
+    scenario = parse_scenario(yaml.safe_load(DEMO_SCENARIO), "tradelane demo")
+    solc = find_solc()
+    started = time.perf_counter()
+    artifacts = compile_contracts(solc=solc)
+    if not as_json:
+        out.print(
+            f"[bold]Tradelane demo[/bold]: {scenario.name}\n"
+            f"[dim]compiled with solc {solc.base_version} ({solc.kind}) in "
+            f"{time.perf_counter() - started:.1f}s[/dim]"
+        )
+
+    def show(step: Any) -> None:
+        if as_json:
+            return
+        if step.index == 0:
+            out.print(f"[dim]{step.label}[/dim]")
+            return
+        spec = scenario.steps[step.index - 1]
+        mark = {"ok": "[green]✓[/green]", "reverted as expected": "[yellow]↺[/yellow]"}.get(
+            step.outcome, "[red]✗[/red]"
+        )
+        gas = sum(t["gas"] for t in step.transactions)
+        out.print(
+            f" {mark} {step.index:>2}. {describe_step(spec)}"
+            + (f" [dim]({gas:,} gas)[/dim]" if gas else "")
+            + (f" [red]{step.message}[/red]" if step.outcome == "failed" else "")
+        )
+
+    with _chain(target) as chain:
+        if not as_json:
+            out.print(f"[dim]chain: {chain.describe()} (chain id {chain.chain_id})[/dim]")
+        result = run_scenario(scenario, chain, artifacts=artifacts, on_step=show)
+        client = result.client
+        if client is None:  # pragma: no cover - run_scenario always deploys
+            raise TradelaneError("the demo did not deploy")
+        trade = client.trade(result.orders["po-1"])
+        parties = {k: v for k, v in result.parties.items() if k != "operator"}
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {
+                        "passed": result.passed,
+                        "scenario": result.to_json(),
+                        "order": order_summary(client, trade),
+                        "holdings": {
+                            name: {
+                                t.symbol: t.format(client.balance(addr, t))
+                                for t in client.tokens.values()
+                            }
+                            for name, addr in parties.items()
+                        },
+                    },
+                    indent=2,
+                    default=str,
+                )
+            )
+        else:
+            out.print()
+            _print_order(out, client, trade, "Order po-1")
+            out.print(holdings_table(client, parties))
+            colour = "green" if result.passed else "red"
+            out.print(
+                f"[{colour}]{'every expectation held' if result.passed else 'an expectation failed'}"
+                f"[/{colour}] in {result.seconds:.1f}s"
+            )
+    ctx.exit(0 if result.passed else 1)
+
+
+# ---------------------------------------------------------------------------- deploy
+
+
+@click.command()
+@click.option("--chain", "target", default="eth-tester", show_default=True, help=CHAIN_HELP)
+@click.option("--arbitration-cost", default="0.01 ETH", show_default=True, help="Per dispute.")
+@click.option("--ruling-period", default="14d", show_default=True, help="Panel deadline.")
+@click.option("--fee", default=None, help="Platform fee to set, e.g. 1% (at most 2%).")
+@click.option("--fresh", is_flag=True, help="Deploy anew even if the manifest matches.")
+@click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
+def deploy(
+    target: str,
+    arbitration_cost: str,
+    ruling_period: str,
+    fee: str | None,
+    fresh: bool,
+    as_json: bool,
+) -> None:
+    """Deploy and wire the suite; chains that outlive the run get deployments/<chainId>.json."""
+    from tradelane.amounts import parse_amount, parse_duration
+    from tradelane.client import TradeClient
+    from tradelane.compiler import compile_contracts
+    from tradelane.deploy import deploy_suite
+
+    out = _console()
+    artifacts = compile_contracts()
+    params = {
+        "arbitration_cost": parse_amount(arbitration_cost).to_units(18),
+        "ruling_period": parse_duration(ruling_period),
+    }
+    with _chain(target) as chain:
+        logs: list[str] = []
+        deployment = deploy_suite(chain, artifacts, params=params, reuse=not fresh, log=logs.append)
+        if fee is not None:
+            TradeClient(chain, deployment, artifacts=artifacts).set_fee(fee)
+        info = {
+            "chain": chain.describe(),
+            "chain_id": deployment.chain_id,
+            "reused": deployment.reused,
+            "manifest": str(deployment.manifest) if deployment.manifest else None,
+            "admin": deployment.admin,
+            "treasury": deployment.treasury,
+            "params": deployment.params,
+            "contracts": deployment.addresses,
+            "gas": deployment.gas_used,
+        }
+        if as_json:
+            click.echo(json.dumps(info, indent=2))
+            return
+        for line in logs:
+            out.print(f"[dim]{line}[/dim]")
+        table = Table(
+            title=f"Tradelane on {chain.describe()} (chain id {deployment.chain_id})",
+            title_justify="left",
+            header_style="bold",
+        )
+        table.add_column("contract")
+        table.add_column("address")
+        table.add_column("gas", justify="right")
+        for name, address in deployment.addresses.items():
+            gas = deployment.gas_used.get(name)
+            table.add_row(name, address, f"{gas:,}" if gas else "reused")
+        out.print(table)
+        out.print(f"operator {deployment.admin}, treasury {deployment.treasury}")
+        if chain.kind != "rpc":
+            out.print("[dim]this chain ends with the command; use --chain URL to keep it[/dim]")
+
+
+# ---------------------------------------------------------------------------- order
+
+
+def load_deployment(chain: Any, artifacts: Any) -> Any:
+    """The deployment recorded in deployments/<chainId>.json for this chain."""
+    from eth_utils import to_checksum_address
+
+    from tradelane.deploy import Deployment, manifest_path
+
+    path = manifest_path(chain.chain_id)
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise TradelaneError(
+            f"no deployment manifest for chain {chain.chain_id} ({path}): run tradelane deploy --chain URL"
+        ) from None
+    contracts = {
+        name: chain.w3.eth.contract(
+            address=to_checksum_address(entry["address"]), abi=artifacts[name].abi
+        )
+        for name, entry in manifest["contracts"].items()
+    }
+    settings = manifest.get("settings", {})
+    return Deployment(
+        chain.chain_id,
+        contracts,
+        to_checksum_address(manifest["deployer"]),
+        to_checksum_address(settings.get("admin", manifest["deployer"])),
+        to_checksum_address(settings.get("treasury", manifest["deployer"])),
+        dict(settings.get("params", {})),
+        True,
+        path,
+    )
+
+
+@click.command()
+@click.argument("order_id")
+@click.option("--chain", "target", default=None, help="A JSON-RPC URL with a deployed suite.")
+@click.option(
+    "--scenario",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Run this scenario on eth-tester first; ORDER_ID may then be an order's name in it.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the order as JSON.")
+def order(order_id: str, target: str | None, scenario: str | None, as_json: bool) -> None:
+    """Show an order: its terms, state, money and timeline."""
+    from tradelane.client import TradeClient
+    from tradelane.compiler import compile_contracts
+    from tradelane.scenario import load_scenario, run_scenario
+
+    out = _console()
+    artifacts = compile_contracts()
+    if scenario is None and target is None:
+        raise click.UsageError(
+            "give --chain URL (a chain with a deployed suite) or --scenario FILE"
+        )
+    with _chain(target or "eth-tester") as chain:
+        if scenario is not None:
+            result = run_scenario(load_scenario(scenario), chain, artifacts=artifacts)
+            client = result.client
+            oid = result.orders.get(order_id, order_id)
+        else:
+            client = TradeClient(chain, load_deployment(chain, artifacts), artifacts=artifacts)
+            oid = order_id
+        assert client is not None
+        if not (oid.startswith("0x") and len(oid) == 66):
+            raise click.BadParameter(f"{order_id!r} is not a 32-byte order id (0x + 64 hex digits)")
+        trade = client.trade(oid)
+        if as_json:
+            click.echo(json.dumps(order_summary(client, trade), indent=2, default=str))
+        else:
+            _print_order(out, client, trade, f"Order {order_id}")
+
+
+COMMANDS = (run, demo, deploy, order)
+
+__all__ = ["COMMANDS", "holdings_table", "order_summary", "timeline_table"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(0)
