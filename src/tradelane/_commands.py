@@ -177,7 +177,7 @@ def run(
     scenarios, problems = _load_all(files)
     if problems:
         for problem in problems:
-            err.print(f"[red]invalid[/red] {problem}", markup=True)
+            click.echo(f"invalid: {problem}", err=True)
         ctx.exit(2)
     artifacts = compile_contracts()
     results = []

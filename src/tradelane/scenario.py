@@ -570,14 +570,13 @@ def _check_expectation(
             if not isinstance(fields, Mapping):
                 raise ScenarioInvalid(file, where, "map fields like completed: 1")
             for name, value in fields.items():
+                field_where = f"{label}, field 'expect.reputation.{who}.{name}'"
                 if name not in REPUTATION_FIELDS:
                     raise ScenarioInvalid(
-                        file,
-                        f"{where}.{name}",
-                        f"unknown field; one of {', '.join(REPUTATION_FIELDS)}",
+                        file, field_where, f"unknown field; one of {', '.join(REPUTATION_FIELDS)}"
                     )
                 if not isinstance(value, int) or isinstance(value, bool):
-                    raise ScenarioInvalid(file, f"{where}.{name}", "a whole number")
+                    raise ScenarioInvalid(file, field_where, "a whole number")
 
 
 def _check_comparison(

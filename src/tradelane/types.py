@@ -35,8 +35,9 @@ class _Named(IntEnum):
         try:
             return cls[key]
         except KeyError:
+            noun = {"CheckpointKind": "stage"}.get(cls.__name__, cls.__name__.lower())
             raise ValueError(
-                f"unknown {cls.__name__.lower()} {value!r}; one of "
+                f"unknown {noun} {value!r}; one of "
                 + ", ".join(m.label for m in cls if m.value or cls is Incoterm)
             ) from None
 

@@ -1,0 +1,65 @@
+"""Every shipped scenario passes, on the session's chain (eth-tester, or Anvil with --chain anvil).
+
+Each also passes with the client's preflight checks off, so the errors the client raises
+before sending are the very errors the contracts raise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tradelane._demo import DEMO_FILE, DEMO_SCENARIO
+from tradelane._settings import project_root
+from tradelane.scenario import load_scenario, run_scenario
+
+ROOT = project_root()
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def test_at_least_ten_scenarios_ship():
+    assert len(SCENARIOS) >= 10
+
+
+def _explain(result) -> str:
+    return "\n".join(f"step {s.index} {s.label}: {s.message}" for s in result.failures)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_passes(chain, artifacts, path: Path):
+    result = run_scenario(load_scenario(path), chain, artifacts=artifacts)
+    assert result.passed, _explain(result)
+    assert len(result.steps) == len(load_scenario(path).steps) + 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_passes_without_preflight(chain, artifacts, path: Path):
+    """The contracts themselves raise every error the scenarios expect."""
+    result = run_scenario(load_scenario(path), chain, artifacts=artifacts, preflight=False)
+    assert result.passed, _explain(result)
+    assert not any("refused before sending" in s.message for s in result.steps), "preflight was off"
+
+
+def test_issue_example_money(chain, artifacts):
+    """The worked example of the issue: 8553.6 USDC to the seller, 3360 back, 86.4 in fees."""
+    result = run_scenario(
+        load_scenario(ROOT / "scenarios/damaged_goods_cif.yaml"), chain, artifacts=artifacts
+    )
+    assert result.passed, _explain(result)
+    client = result.client
+    trade = client.trade(result.orders["po-1"])
+    money = client.money(trade)
+    usdc = client.token("USDC")
+    assert (money.seller_received, money.buyer_refunded, money.fee, money.locked) == (
+        usdc.units("8553.6"),
+        usdc.units("3360"),
+        usdc.units("86.4"),
+        0,
+    )
+
+
+def test_demo_is_the_shipped_flagship_scenario():
+    assert yaml.safe_load(DEMO_SCENARIO) == yaml.safe_load((ROOT / DEMO_FILE).read_text())
