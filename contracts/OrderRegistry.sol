@@ -146,8 +146,50 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
         // Effect:
         uint8 fee = _feeBps;
         state.feeBps = fee;
-        emit OrderRegistered(id, order.buyer, order.seller, order, terms, riskStage(terms.incoterm), fee);
+        emit OrderRegistered(id, order.buyer, order.seller, _packed(order, terms, riskStage(terms.incoterm), fee));
         if (bytes(termsURI).length != 0) emit MetaEvidence(uint256(id), termsURI);
+    }
+
+    /// @dev The order's fields, packed for the registration event (layout in {IOrderRegistry-OrderRegistered}).
+    /// Written word by word: each store's unused tail is overwritten by the next field.
+    function _packed(Order calldata order, Terms calldata terms, Stage risk, uint8 fee)
+        private
+        pure
+        returns (bytes memory out)
+    {
+        Milestone[] calldata ms = terms.milestones;
+        bytes calldata extra = terms.arbitratorExtraData;
+        uint256 m = ms.length;
+        out = new bytes(160 + 3 * m + extra.length);
+        uint256 head = uint256(uint160(terms.carrier)) << 96;
+        uint256 windows = (uint256(terms.incoterm) << 248) | (uint256(terms.shipWithin) << 216)
+            | (uint256(terms.deliverWithin) << 184) | (uint256(terms.inspectionWindow) << 152)
+            | (uint256(terms.validUntil) << 88);
+        uint256 tail = (uint256(uint8(risk)) << 248) | (uint256(fee) << 240) | (m << 232);
+        address token = order.token;
+        uint96 price = order.price;
+        uint256 nonce = terms.nonce;
+        bytes32 document = terms.documentHash;
+        address arbitrator = terms.arbitrator;
+        assembly ("memory-safe") {
+            let p := add(out, 0x20)
+            mstore(p, or(shl(96, token), price))
+            mstore(add(p, 32), head)
+            mstore(add(p, 52), shl(96, arbitrator))
+            mstore(add(p, 72), windows)
+            mstore(add(p, 93), nonce)
+            mstore(add(p, 125), document)
+            mstore(add(p, 157), tail)
+        }
+        for (uint256 i; i < m; ++i) {
+            uint256 entry = (uint256(ms[i].stage) << 16 | ms[i].bps) << 232;
+            assembly ("memory-safe") {
+                mstore(add(add(out, 0x20), add(160, mul(3, i))), entry)
+            }
+        }
+        assembly ("memory-safe") {
+            calldatacopy(add(add(out, 0x20), add(160, mul(3, m))), extra.offset, extra.length)
+        }
     }
 
     /// @dev Checks the terms a party proposes.

@@ -34,18 +34,13 @@ interface IOrderRegistry {
 
     // ---------------------------------------------------------------- events
 
-    /// @notice An order was registered (by the buyer, or by funding a seller's quote). Carries every field, so the
-    /// order can be rebuilt from events; `riskStage` is the stage at which risk passes to the buyer under its
-    /// Incoterm and `feeBps` the platform fee snapshotted for it.
-    event OrderRegistered(
-        bytes32 indexed orderId,
-        address indexed buyer,
-        address indexed seller,
-        Order order,
-        Terms terms,
-        Stage riskStage,
-        uint8 feeBps
-    );
+    /// @notice An order was registered (by the buyer, or by funding a seller's quote). `packed` carries every
+    /// other field, so the order can be rebuilt from events, in 160 + 3m bytes plus the arbitrator's extra data:
+    /// token (20), price (12), carrier (20), arbitrator (20), incoterm (1), shipWithin (4), deliverWithin (4),
+    /// inspectionWindow (4), validUntil (8), nonce (32), documentHash (32), riskStage (1: the {Stage} at which
+    /// risk passes to the buyer under the Incoterm), feeBps (1: the platform fee snapshotted for the order),
+    /// m (1), m milestones of stage (1) and bps (2), then arbitratorExtraData to the end.
+    event OrderRegistered(bytes32 indexed orderId, address indexed buyer, address indexed seller, bytes packed);
     /// @notice The seller accepted a registered order.
     event OrderAccepted(bytes32 indexed orderId);
     /// @notice A party cancelled the order (or the seller withdrew an unused quote) before funding.

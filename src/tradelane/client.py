@@ -41,6 +41,7 @@ from web3.contract.contract import ContractFunction
 
 from tradelane._client import eip712
 from tradelane._client.events import EventDecoder
+from tradelane._client.registration import unpack_registration
 from tradelane._client.reverts import (
     ContractRevert,
     ErrorDecoder,
@@ -400,46 +401,9 @@ class TradeClient:
             }
         )
         for event in self.events.decode_all(logs):
-            o, t = event.args["order"], event.args["terms"]
-            order = Order(
-                *(_field(o, k, i) for i, k in enumerate(("buyer", "seller", "token", "price")))
-            )
-            order = Order(
-                to_checksum_address(order.buyer),
-                to_checksum_address(order.seller),
-                to_checksum_address(order.token),
-                int(order.price),
-            )
-            keys = (
-                "carrier",
-                "arbitrator",
-                "incoterm",
-                "shipWithin",
-                "deliverWithin",
-                "inspectionWindow",
-                "validUntil",
-                "nonce",
-                "documentHash",
-                "milestones",
-                "arbitratorExtraData",
-            )
-            v = [_field(t, k, i) for i, k in enumerate(keys)]
-            terms = Terms(
-                to_checksum_address(v[0]),
-                to_checksum_address(v[1]),
-                Incoterm(int(v[2])),
-                int(v[3]),
-                int(v[4]),
-                int(v[5]),
-                int(v[6]),
-                int(v[7]),
-                bytes(v[8]),
-                tuple(
-                    Milestone(Stage(int(_field(m, "stage", 0))), int(_field(m, "bps", 1)))
-                    for m in v[9]
-                ),
-                bytes(v[10]),
-            )
+            a = event.args
+            registered = unpack_registration(a["buyer"], a["seller"], bytes(a["packed"]))
+            order, terms = registered.order, registered.terms
             return self._trade(order, terms)
         raise TradelaneError(f"no order {_hex(oid)} registered with escrow {self.escrow.address}")
 

@@ -543,3 +543,29 @@ def test_arbitrator_rejects_bad_disputes(desk: Desk) -> None:
     desk.reverts("AccessControlUnauthorizedAccount", arb.registerArbitrator(caller), caller)
     desk.reverts("ArbitrationNothingToWithdraw", arb.withdraw(), caller)
     assert arb.appealCost(0, b"").call() == 2**256 - 1
+
+
+def test_registration_event_rebuilds_the_order(desk: Desk) -> None:
+    from tradelane._client.registration import unpack_registration
+
+    desk.send(desk.escrow.functions.setFee(150), desk.p["operator"])
+    trade = desk.trade(
+        token=desk.usdc.address,
+        price=12_345 * USDC_UNIT,
+        incoterm="DDP",
+        milestones=[("export_cleared", 3000), ("arrived", 2500)],
+        panel=desk.p["arbitrators"],
+        valid_until=2**40,
+    )
+    receipt = desk.quote_and_fund(trade)
+    (event,) = desk.events(receipt, desk.escrow, "OrderRegistered")
+    rebuilt = unpack_registration(event["buyer"], event["seller"], event["packed"])
+    assert rebuilt.order.as_tuple() == tuple(trade.order)
+    t = rebuilt.terms
+    assert (t.carrier, t.arbitrator, int(t.incoterm), t.ship_within, t.deliver_within) == tuple(
+        trade.terms[:5]
+    )
+    assert (t.inspection_window, t.valid_until, t.nonce, t.document_hash) == tuple(trade.terms[5:9])
+    assert [m.as_tuple() for m in t.milestones] == trade.terms[9]
+    assert t.arbitrator_extra_data == trade.terms[10]
+    assert (int(rebuilt.risk_stage), rebuilt.fee_bps) == (10, 150)
