@@ -70,7 +70,10 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     // ---------------------------------------------------------------- external views
 
     /// @inheritdoc IArbitrator
-    function arbitrationCost(bytes calldata) external view returns (uint256) {
+    /// @dev Reverts for a panel that could not decide (see {createDispute}), so an arbitrable contract that asks
+    /// the cost before a party opens a dispute never lets one open what the other could not join.
+    function arbitrationCost(bytes calldata extraData) external view returns (uint256) {
+        _validatePanel(abi.decode(extraData, (address[])));
         return _cost;
     }
 

@@ -228,6 +228,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
             uint256 endsAt = uint256(state.deliveredAt) + terms.inspectionWindow;
             if (block.timestamp > endsAt) revert EscrowDeadlinePassed(id, endsAt);
         }
+        // The cost is asked first: an arbitrator refuses extra data it could not rule on, so no party can open a
+        // dispute the other could not join (and then win it by default).
         IArbitrator arbitrator = IArbitrator(terms.arbitrator);
         uint256 cost = arbitrator.arbitrationCost(terms.arbitratorExtraData);
         if (msg.value != cost || cost > type(uint72).max) revert EscrowWrongPayment(id, msg.value, cost);

@@ -405,7 +405,8 @@ class Desk:
         )
 
     def cost(self) -> int:
-        return int(self.arbitration.functions.arbitrationCost(b"").call())
+        panel = encode(["address[]"], [[self.p["arbitrators"][0]]])
+        return int(self.arbitration.functions.arbitrationCost(panel).call())
 
     def dispute(
         self, trade: Trade, by: str | None = None, evidence: str = "", label: str | None = None

@@ -464,6 +464,19 @@ def test_dispute_guards(desk: Desk) -> None:
     )
 
 
+def test_no_party_can_open_a_dispute_its_panel_could_not_hear(desk: Desk) -> None:
+    # a seller who quoted a panel that cannot sit must not win a dispute by the buyer's default
+    for panel, error in (
+        (desk.p["arbitrators"][:2], "ArbitrationInvalidPanel"),
+        ([desk.p["outsider"]], "ArbitrationInvalidMember"),
+    ):
+        trade = desk.trade(panel=panel)
+        desk.quote_and_fund(trade)
+        open_ = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+        desk.reverts(error, open_, trade.seller, value=desk.cost())
+        desk.reverts(error, open_, trade.buyer, value=desk.cost())
+
+
 def test_dispute_after_inspection_window_is_refused(desk: Desk) -> None:
     trade = desk.trade()
     desk.quote_and_fund(trade)
