@@ -12,13 +12,15 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help setup demo test test-eth-tester test-anvil lint gas clean distclean
+.PHONY: help setup demo test test-eth-tester test-anvil lint audit fuzz gas clean distclean
 
 help:
 	@echo "make demo     compile and deploy the suite on an embedded chain"
 	@echo "make test     lint, then the tests on eth-tester and on Anvil"
 	@echo "make setup    .venv and node_modules (done by demo and test)"
 	@echo "make lint     ruff, mypy and solhint"
+	@echo "make audit    Slither on contracts/: fails on an untriaged High or Medium finding"
+	@echo "make fuzz     the invariant state machine's deep profile (100,000+ steps, in-process EVM)"
 	@echo "make gas      measure gas per step and flow on Anvil and rewrite gas/snapshot.json"
 	@echo "make clean    remove build output (distclean: also .venv and node_modules)"
 
@@ -32,6 +34,8 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	@# ape-solidity finds solc in py-solc-x's folder: point it at .solcx/ (our launcher) unless the user chose one.
 	@echo 'import os; os.environ.setdefault("SOLCX_BINARY_PATH", "$(CURDIR)/.solcx")' \
 		> "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tradelane-solcx.pth"
+	@# Slither brings solc-select, whose `solc` shim would try to download a compiler: our launcher instead.
+	@ln -sf ../../bin/solc $(BIN)/solc
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json
@@ -50,13 +54,19 @@ lint: setup
 	$(BIN)/mypy
 	node_modules/.bin/solhint --disc 'contracts/**/*.sol'
 
-test: lint test-eth-tester test-anvil
+test: lint audit test-eth-tester test-anvil
 
 test-eth-tester: setup
 	$(BIN)/pytest --chain eth-tester
 
 test-anvil: setup
 	$(BIN)/pytest --chain anvil -m "not eth_tester_only"
+
+audit: setup
+	$(BIN)/python audit/slither.py
+
+fuzz: setup
+	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/contracts/test_invariants.py -q -s
 
 gas: setup
 	UPDATE_GAS=1 $(BIN)/pytest --chain anvil tests/contracts/test_gas.py -q -s
