@@ -238,3 +238,33 @@ def test_missing_node_modules_is_one_clear_error(project, monkeypatch):
     (project / "node_modules").unlink()
     with pytest.raises(SetupError, match="node_modules missing: run make setup"):
         find_solc(project)
+
+
+def test_source_closure_follows_imports_and_skips_commented_ones(project):
+    lib = project / "contracts" / "lib"
+    lib.mkdir()
+    (lib / "Helper.sol").write_text(
+        '// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\nimport "../Main.sol";\n'
+    )
+    (project / "contracts" / "Main.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity 0.8.30;\n"
+        'import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";\n'
+        '// import "./Missing.sol";\n/* import {X} from "./AlsoMissing.sol"; */\n'
+        'string constant URL = "https://example.invalid/x"; // not an import\n'
+    )
+    (project / "contracts" / ".cache").mkdir()
+    (project / "contracts" / ".cache" / "Copy.sol").write_text("not solidity")
+    assert list(compiler.source_closure(project)) == [
+        "@openzeppelin/contracts/access/Ownable.sol",
+        "@openzeppelin/contracts/utils/Context.sol",
+        "contracts/Main.sol",
+        "contracts/lib/Helper.sol",
+    ]
+
+
+def test_missing_import_is_a_compile_error(project):
+    (project / "contracts" / "Main.sol").write_text(
+        'pragma solidity 0.8.30;\nimport "@openzeppelin/contracts/Nope.sol";\n'
+    )
+    with pytest.raises(CompilationError, match=r"Nope\.sol: file not found"):
+        compile_contracts(project)

@@ -14,7 +14,10 @@ SOLC_VERSION: Final = "0.8.30"
 EVM_VERSION: Final = "prague"
 OPTIMIZER_RUNS: Final = 1_000
 VIA_IR: Final = True
-REMAPPINGS: Final = ("@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/",)
+#: Where a non-relative import such as "@openzeppelin/contracts/access/AccessControl.sol" is
+#: looked up, in order, relative to the repository root (solc's --include-path). The import
+#: path itself is the source unit name, so no remapping is needed.
+INCLUDE_PATHS: Final = (".", "node_modules")
 
 
 def compiler_settings() -> dict[str, Any]:
@@ -23,7 +26,6 @@ def compiler_settings() -> dict[str, Any]:
         "evmVersion": EVM_VERSION,
         "optimizer": {"enabled": True, "runs": OPTIMIZER_RUNS},
         "viaIR": VIA_IR,
-        "remappings": list(REMAPPINGS),
     }
 
 

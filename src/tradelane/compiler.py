@@ -3,8 +3,9 @@
 The compiler is, in order of preference: $SOLC_BINARY; a `solc` on PATH whose version is
 the pinned one; py-solc-x's installed copy of the pinned version; otherwise bin/solc, a
 launcher over the npm `solc` package (the official emscripten build of the same
-compiler). Artifacts are cached by a hash of every source read (ours and OpenZeppelin's),
-the settings and the compiler version, so a compile with nothing changed does not run solc.
+compiler). solc gets every source it needs up front (contracts/ and the closure of their
+imports from node_modules); artifacts are cached by a hash of those sources, the settings
+and the compiler version, so a compile with nothing changed does not run solc.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import contextlib
 import hashlib
 import json
 import os
+import posixpath
+import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,10 +27,10 @@ import solcx
 from solcx.exceptions import SolcError
 from solcx.install import get_executable
 
-from tradelane._settings import SOLC_VERSION, compiler_settings, project_root
+from tradelane._settings import INCLUDE_PATHS, SOLC_VERSION, compiler_settings, project_root
 from tradelane.errors import CompilationError, SetupError
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 OUTPUT_SELECTION = [
     "abi",
     "metadata",
@@ -169,6 +171,12 @@ def find_solc(root: Path | None = None) -> Solc:
 
 # --- sources and cache -----------------------------------------------------------------
 
+# A string literal (kept, it may contain "//") or a comment (dropped).
+_STRING_OR_COMMENT = re.compile(
+    r'("(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\')|//[^\n]*|/\*.*?\*/', re.S
+)
+_IMPORT = re.compile(r'\bimport\s+(?:[^;"\']*?\bfrom\s+)?["\']([^"\']+)["\']')
+
 
 def contract_sources(root: Path) -> list[str]:
     """Every .sol under contracts/, as source units relative to the root, sorted.
@@ -183,31 +191,57 @@ def contract_sources(root: Path) -> list[str]:
     )
 
 
+def _imports(text: str) -> list[str]:
+    code = _STRING_OR_COMMENT.sub(lambda m: m.group(1) or " ", text)
+    return _IMPORT.findall(code)
+
+
+def _locate(root: Path, unit: str) -> Path:
+    for include in INCLUDE_PATHS:
+        candidate = root / include / unit
+        if candidate.is_file():
+            return candidate
+    raise CompilationError(
+        [f"{unit}: file not found under {', '.join(INCLUDE_PATHS)} (run make setup?)"]
+    )
+
+
+def source_closure(root: Path) -> dict[str, str]:
+    """contracts/**/*.sol and everything they import, as {source unit: content}.
+
+    Handing solc the whole closure (no import callback, no remapping) makes the source
+    units, and so the AST ids that via-IR code generation orders functions by, the same
+    as ape's: both builds give the same bytecode.
+    """
+    sources: dict[str, str] = {}
+    pending = contract_sources(root)
+    while pending:
+        unit = pending.pop()
+        if unit in sources:
+            continue
+        sources[unit] = text = _locate(root, unit).read_text()
+        for path in _imports(text):
+            if path.startswith("."):
+                path = posixpath.normpath(posixpath.join(posixpath.dirname(unit), path))
+            pending.append(path)
+    return dict(sorted(sources.items()))
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _cache_key(solc: Solc, inputs: dict[str, str]) -> str:
+def _cache_key(solc: Solc, sources: dict[str, str]) -> str:
     blob = json.dumps(
         {
             "format": CACHE_FORMAT,
             "solc": solc.version,
             "settings": compiler_settings(),
-            "inputs": inputs,
+            "sources": {unit: _sha256(text.encode()) for unit, text in sources.items()},
         },
         sort_keys=True,
     )
     return _sha256(blob.encode())
-
-
-def _hash_files(root: Path, units: Iterable[str]) -> dict[str, str] | None:
-    hashes = {}
-    for unit in units:
-        try:
-            hashes[unit] = _sha256((root / unit).read_bytes())
-        except OSError:
-            return None
-    return hashes
 
 
 def build_dir(root: Path | None = None) -> Path:
@@ -227,70 +261,54 @@ def _write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
-def _load_cached(root: Path, solc: Solc) -> dict[str, Artifact] | None:
-    index_path = build_dir(root) / "cache.json"
+def _load_cached(root: Path, key: str) -> dict[str, Artifact] | None:
     try:
-        index = json.loads(index_path.read_text())
-    except (OSError, ValueError):
-        return None
-    if index.get("format") != CACHE_FORMAT:
-        return None
-    recorded: dict[str, str] = index.get("inputs", {})
-    ours = set(contract_sources(root))
-    if ours != {unit for unit in recorded if unit.startswith("contracts/")}:
-        return None
-    current = _hash_files(root, recorded)
-    if current is None or _cache_key(solc, current) != index.get("key"):
-        return None
-    try:
+        index = json.loads((build_dir(root) / "cache.json").read_text())
+        if index.get("format") != CACHE_FORMAT or index.get("key") != key:
+            return None
         return {
             name: Artifact.from_json(
                 json.loads((build_dir(root) / "contracts" / f"{name}.json").read_text())
             )
             for name in index["contracts"]
         }
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError, TypeError, KeyError):
         return None
 
 
 # --- compiling -------------------------------------------------------------------------
 
 
-def _line_col(root: Path, unit: str, offset: int) -> tuple[int, int]:
-    try:
-        prefix = (root / unit).read_bytes()[:offset]
-    except OSError:
-        return 0, 0
+def _line_col(text: str, offset: int) -> tuple[int, int]:
+    prefix = text.encode()[:offset]
     line = prefix.count(b"\n") + 1
     col = offset - (prefix.rfind(b"\n") + 1) + 1
     return line, col
 
 
-def _diagnostic(root: Path, error: dict[str, Any]) -> str:
+def _diagnostic(sources: dict[str, str], error: dict[str, Any]) -> str:
     kind = error.get("type", "Error")
     message = error.get("message", "").strip()
     where = error.get("sourceLocation")
-    if where and where.get("file"):
-        line, col = _line_col(root, where["file"], max(int(where.get("start", 0)), 0))
+    if where and where.get("file") in sources:
+        line, col = _line_col(sources[where["file"]], max(int(where.get("start", 0)), 0))
         return f"{where['file']}:{line}:{col}: {kind}: {message}"
     return f"{kind}: {message}"
 
 
-def _run_solc(root: Path, solc: Solc, units: list[str]) -> dict[str, Any]:
+def _run_solc(root: Path, solc: Solc, sources: dict[str, str]) -> dict[str, Any]:
+    ours = [unit for unit in sources if unit.startswith("contracts/")]
     standard_input = {
         "language": "Solidity",
-        "sources": {unit: {"content": (root / unit).read_text()} for unit in units},
+        "sources": {unit: {"content": text} for unit, text in sources.items()},
         "settings": {
             **compiler_settings(),
-            "outputSelection": {unit: {"*": OUTPUT_SELECTION} for unit in units},
+            "outputSelection": {unit: {"*": OUTPUT_SELECTION} for unit in ours},
         },
     }
     try:
         output: dict[str, Any] = solcx.compile_standard(
-            standard_input,
-            base_path=str(root),
-            allow_paths=[str(root), str(root / "node_modules")],
-            solc_binary=str(solc.path),
+            standard_input, base_path=str(root), solc_binary=str(solc.path)
         )
     except SolcError as exc:
         try:
@@ -304,7 +322,7 @@ def _run_solc(root: Path, solc: Solc, units: list[str]) -> dict[str, Any]:
                 f"{solc.path} failed: {detail[0] if detail else exc}"
                 + (": run make setup" if solc.kind == "npm" else "")
             ) from exc
-        raise CompilationError([_diagnostic(root, e) for e in errors]) from None
+        raise CompilationError([_diagnostic(sources, e) for e in errors]) from None
     return output
 
 
@@ -317,14 +335,15 @@ def compile_contracts(
     diagnostics) when solc rejects the sources and SetupError when no usable solc is found.
     """
     root = (root or project_root()).resolve()
-    units = contract_sources(root)
-    if not units:
+    if not contract_sources(root):
         raise CompilationError([f"no .sol files under {root / 'contracts'}"])
     solc = solc or find_solc(root)
-    if not force and (cached := _load_cached(root, solc)) is not None:
+    sources = source_closure(root)
+    key = _cache_key(solc, sources)
+    if not force and (cached := _load_cached(root, key)) is not None:
         return cached
 
-    output = _run_solc(root, solc, units)
+    output = _run_solc(root, solc, sources)
     version = solc.version if solc.kind == "native" else _version_of(solc.path)
     settings = compiler_settings()
     artifacts: dict[str, Artifact] = {}
@@ -358,26 +377,25 @@ def compile_contracts(
                 },
             )
 
-    inputs = _hash_files(root, sorted(output.get("sources", {})))
     out_dir = build_dir(root)
     contracts_dir = out_dir / "contracts"
     if contracts_dir.exists():
         shutil.rmtree(contracts_dir)
     for name, artifact in artifacts.items():
         _write_json_atomic(contracts_dir / f"{name}.json", artifact.to_json())
-    if inputs is not None:
-        _write_json_atomic(
-            out_dir / "cache.json",
-            {
-                "format": CACHE_FORMAT,
-                "key": _cache_key(solc, inputs),
-                "solc": version,
-                "solc_path": str(solc.path),
-                "settings": settings,
-                "inputs": inputs,
-                "contracts": sorted(artifacts),
-            },
-        )
+    _write_json_atomic(
+        out_dir / "cache.json",
+        {
+            "format": CACHE_FORMAT,
+            "key": key,
+            "generated_by": "tradelane.compiler.compile_contracts",
+            "solc": version,
+            "solc_path": str(solc.path),
+            "settings": settings,
+            "sources": sorted(sources),
+            "contracts": sorted(artifacts),
+        },
+    )
     return artifacts
 
 
