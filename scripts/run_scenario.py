@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from tradelane._settings import project_root
 from tradelane.cli import main as tradelane

@@ -122,7 +122,8 @@ def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
         f"[bold]{label}[/bold] {summary['id']}\n"
         f"  {summary['price']} {summary['incoterm']}, status [bold]{summary['status']}[/bold], "
         f"stage {summary['stage']}{' (customs hold)' if summary['on_hold'] else ''}\n"
-        f"  buyer {client.name_of(trade.order.buyer)}, seller {client.name_of(trade.order.seller)}, "
+        f"  buyer {client.name_of(trade.order.buyer)}, "
+        f"seller {client.name_of(trade.order.seller)}, "
         f"carrier {client.name_of(trade.terms.carrier)}"
     )
     money = summary["money"]
@@ -322,7 +323,8 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
             out.print(holdings_table(client, parties))
             colour = "green" if result.passed else "red"
             out.print(
-                f"[{colour}]{'every expectation held' if result.passed else 'an expectation failed'}"
+                f"[{colour}]"
+                f"{'every expectation held' if result.passed else 'an expectation failed'}"
                 f"[/{colour}] in {result.seconds:.1f}s"
             )
     ctx.exit(0 if result.passed else 1)
@@ -410,7 +412,8 @@ def load_deployment(chain: Any, artifacts: Any) -> Any:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError):
         raise TradelaneError(
-            f"no deployment manifest for chain {chain.chain_id} ({path}): run tradelane deploy --chain URL"
+            f"no deployment manifest for chain {chain.chain_id} ({path}): "
+            "run tradelane deploy --chain URL"
         ) from None
     contracts = {
         name: chain.w3.eth.contract(

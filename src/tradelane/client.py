@@ -33,7 +33,7 @@ from typing import Any
 
 from eth_abi import encode as abi_encode
 from eth_account import Account
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 from web3.contract import Contract
@@ -41,6 +41,7 @@ from web3.contract.contract import ContractFunction
 
 from tradelane._client import eip712
 from tradelane._client.events import EventDecoder
+from tradelane._client.pipeline import Pipeline
 from tradelane._client.registration import unpack_registration
 from tradelane._client.reverts import (
     ContractRevert,
@@ -77,6 +78,7 @@ from tradelane.types import (
 
 __all__ = [
     "ContractRevert",
+    "Quote",
     "Token",
     "TradeClient",
     "UnknownRevert",
@@ -186,6 +188,7 @@ class TradeClient:
         self.trades: dict[bytes, Trade] = {}
         self._nonces: dict[ChecksumAddress, int] = {}
         self._checkpoint_nonce = int.from_bytes(os.urandom(6), "big")
+        self._pipeline: Pipeline | None = None
 
     # ------------------------------------------------------------------ construction
 
@@ -746,13 +749,19 @@ class TradeClient:
     # ------------------------------------------------------------------ events, money, timeline
 
     def _topic(self, contract: str, event: str) -> str:
-        abi = next(
-            i
-            for i in self.deployment[contract].abi
-            if i.get("type") == "event" and i["name"] == event
-        )
+        items: list[Any] = list(self.deployment[contract].abi)
+        abi = next(i for i in items if i.get("type") == "event" and i["name"] == event)
         types = ",".join(_abi_type(p) for p in abi["inputs"])
         return _hex(keccak(text=f"{event}({types})"))
+
+    def _logs(self, address: Any, topics: list[Any]) -> list[Any]:
+        params: Any = {
+            "fromBlock": self.from_block,
+            "toBlock": "latest",
+            "address": address,
+            "topics": topics,
+        }
+        return list(self.w3.eth.get_logs(params))
 
     def order_events(
         self, trade: Trade | bytes | str, names: Iterable[str] | None = None
@@ -760,40 +769,24 @@ class TradeClient:
         """Every event of the suite about one order, in chain order (and the payouts in
         the same transactions)."""
         oid = trade.id if isinstance(trade, Trade) else _id_bytes(trade)
-        base = {"fromBlock": self.from_block, "toBlock": "latest"}
-        logs = list(
-            self.w3.eth.get_logs(
-                {
-                    **base,
-                    "address": [self.escrow.address, self.tracker.address],
-                    "topics": [None, _hex(oid)],
-                }
-            )
-        )
-        logs += self.w3.eth.get_logs(
-            {
-                **base,
-                "address": self.escrow.address,
-                "topics": [self._topic("TradeEscrow", "Evidence"), None, _hex(oid)],
-            }
+        escrow_and_tracker = [self.escrow.address, self.tracker.address]
+        logs = self._logs(escrow_and_tracker, [None, _hex(oid)])
+        logs += self._logs(
+            self.escrow.address, [self._topic("TradeEscrow", "Evidence"), None, _hex(oid)]
         )
         # Keep only logs whose first indexed topic (or the Evidence group) is this order.
         logs = [
             log
             for log in logs
-            if (len(log["topics"]) > 1
-            and bytes(log["topics"][1]) == oid)
-            or (len(log["topics"]) > 2
-            and bytes(log["topics"][2]) == oid)
+            if (len(log["topics"]) > 1 and bytes(log["topics"][1]) == oid)
+            or (len(log["topics"]) > 2 and bytes(log["topics"][2]) == oid)
         ]
         events = self.events.decode_all(logs)
         txs = {e.tx_hash for e in events}
         dispute = next((e for e in events if e.name == "DisputeCreated"), None)
         if dispute is not None:
             dispute_topic = _hex(int(dispute.args["disputeId"]).to_bytes(32, "big"))
-            votes = self.w3.eth.get_logs(
-                {**base, "address": dispute.args["arbitrator"], "topics": [None, dispute_topic]}
-            )
+            votes = self._logs(dispute.args["arbitrator"], [None, dispute_topic])
             events += self.events.decode_all(votes)
             txs |= {e.tx_hash for e in events}
         # Payouts deferred in the same transactions (PaymentDeferred carries no order id).
@@ -812,7 +805,7 @@ class TradeClient:
         return ordered
 
     def money(self, trade: Trade | bytes | str) -> OrderMoney:
-        """Where the order's deposit went: to the seller, back to the buyer, in fees, still locked."""
+        """Where the deposit went: to the seller, back to the buyer, in fees, still locked."""
         deposit = seller = buyer = fee = 0
         for e in self.order_events(trade):
             if e.contract != "TradeEscrow":
@@ -842,9 +835,8 @@ class TradeClient:
             if e.block not in blocks:
                 blocks[e.block] = int(self.w3.eth.get_block(e.block)["timestamp"])
             if e.tx_hash not in senders:
-                senders[e.tx_hash] = to_checksum_address(
-                    self.w3.eth.get_transaction(e.tx_hash)["from"]
-                )  # type: ignore[arg-type]
+                tx = self.w3.eth.get_transaction(HexStr(e.tx_hash))
+                senders[e.tx_hash] = to_checksum_address(tx["from"])
             entry = _timeline_entry(e, token, self, blocks[e.block], senders[e.tx_hash])
             if entry is not None:
                 entries.append(entry)
@@ -862,7 +854,19 @@ class TradeClient:
         }
         return self._submit(action, tx, address)
 
+    def pipeline(self, batch: int = 256) -> Pipeline:
+        """Many transactions in flight: `with client.pipeline() as pipe:` queues every step
+        and returns its TxResult at once, completed when the queue is flushed (every `batch`
+        transactions, on `pipe.flush()` and on leaving the block). Steps of one flush must
+        not depend on each other: queue one step for many orders, flush, then the next."""
+        if self._pipeline is not None:
+            raise TradelaneError("a pipeline is already open on this client")
+        self._pipeline = Pipeline(self, batch)
+        return self._pipeline
+
     def _submit(self, action: str, tx: dict[str, Any], sender: ChecksumAddress) -> TxResult:
+        if self._pipeline is not None:
+            return self._pipeline.submit(action, tx, sender)
         try:
             estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
         except Exception as exc:
@@ -938,7 +942,7 @@ class TradeClient:
         }
 
     def wait_until(self, timestamp: int, poll: float = 1.0) -> None:
-        """Block until the chain's latest block is at `timestamp` (real networks: no time travel)."""
+        """Block until the latest block is at `timestamp` (real networks: no time travel)."""
         while int(self.w3.eth.get_block("latest")["timestamp"]) < timestamp:
             time.sleep(poll)
 
@@ -1016,7 +1020,8 @@ def _timeline_entry(
         share = Decimal(int(a["buyerShareBps"])) / 100
         action = f"resolved{' by default' if a['byDefault'] else ''}: buyer {share}%"
         money = (
-            f"{token.format(int(a['toBuyer']))} to buyer, {token.format(int(a['toSeller']))} to seller, "
+            f"{token.format(int(a['toBuyer']))} to buyer, "
+            f"{token.format(int(a['toSeller']))} to seller, "
             f"fee {token.format(int(a['fee']))}"
         )
         amounts = {

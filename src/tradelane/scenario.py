@@ -711,26 +711,26 @@ class _Runner:
             for holder, amount in spec.mint.items():
                 txs.append(_tx(c.mint(token, self.addr[holder], token.units(parse_amount(amount)))))
         arbitrators = s.parties_with("arbitrator")
-        for name, spec in s.orders.items():
-            panel = spec.panel if spec.panel is not None else arbitrators
+        for name, ospec in s.orders.items():
+            panel = ospec.panel if ospec.panel is not None else arbitrators
             valid_until = 0
-            if spec.valid_for is not None:
-                valid_until = c.chain.now() + parse_duration(spec.valid_for)
+            if ospec.valid_for is not None:
+                valid_until = c.chain.now() + parse_duration(ospec.valid_for)
             self.trades[name] = c.new_trade(
-                buyer=self.addr[spec.buyer],
-                seller=self.addr[spec.seller],
-                carrier=self.addr[spec.carrier],
-                price=spec.price,
-                incoterm=spec.incoterm,
-                ship_within=spec.ship_within,
-                deliver_within=spec.deliver_within,
-                inspection=spec.inspection,
-                milestones=dict(spec.milestones),
+                buyer=self.addr[ospec.buyer],
+                seller=self.addr[ospec.seller],
+                carrier=self.addr[ospec.carrier],
+                price=ospec.price,
+                incoterm=ospec.incoterm,
+                ship_within=ospec.ship_within,
+                deliver_within=ospec.deliver_within,
+                inspection=ospec.inspection,
+                milestones={k: str(v) for k, v in ospec.milestones.items()},
                 panel=[self.addr[p] for p in panel],
                 valid_until=valid_until,
                 nonce=int.from_bytes(keccak(text=f"{s.name}:{name}"), "big"),
-                document=spec.document or f"{s.name}: {name}",
-                terms_uri=spec.terms_uri,
+                document=ospec.document or f"{s.name}: {name}",
+                terms_uri=ospec.terms_uri,
             )
         return txs
 
@@ -852,11 +852,13 @@ class _Runner:
             state = c.state(trade)
             if "status" in expect and state.status != Status.parse(str(expect["status"])):
                 problems.append(
-                    f"status is {state.status.label}, expected {Status.parse(str(expect['status'])).label}"
+                    f"status is {state.status.label}, "
+                    f"expected {Status.parse(str(expect['status'])).label}"
                 )
             if "stage" in expect and state.stage != Stage.parse(str(expect["stage"])):
                 problems.append(
-                    f"stage is {state.stage.label}, expected {Stage.parse(str(expect['stage'])).label}"
+                    f"stage is {state.stage.label}, "
+                    f"expected {Stage.parse(str(expect['stage'])).label}"
                 )
             if "on_hold" in expect and state.on_hold != bool(expect["on_hold"]):
                 problems.append(f"on_hold is {state.on_hold}, expected {bool(expect['on_hold'])}")
@@ -880,7 +882,8 @@ class _Runner:
                     actual = c.balance(address, tok) if key == "balance" else c.owed(address, tok)
                     if not compare(op, Decimal(actual), Decimal(units)):
                         problems.append(
-                            f"{key} of {who} is {tok.format(actual)}, expected {_show_cmp(op, tok, units)}"
+                            f"{key} of {who} is {tok.format(actual)}, "
+                            f"expected {_show_cmp(op, tok, units)}"
                         )
         for who, fields in (expect.get("reputation") or {}).items():
             tokens = [c.token(None), *(c.token(sym) for sym in self.s.tokens)]

@@ -19,7 +19,7 @@ class EventDecoder:
 
     def add(self, name: str, address: str, abi: Iterable[Mapping[str, Any]]) -> None:
         topics = {
-            bytes(event_abi_to_log_topic(dict(item))): dict(item)
+            bytes(event_abi_to_log_topic(dict(item))): dict(item)  # type: ignore[arg-type]
             for item in abi
             if item.get("type") == "event" and not item.get("anonymous")
         }
@@ -38,7 +38,7 @@ class EventDecoder:
         if abi is None:
             return None
         try:
-            data = get_event_data(self.w3.codec, abi, log)  # type: ignore[arg-type]
+            data = get_event_data(self.w3.codec, abi, log)
         except Exception:
             return None
         tx_hash = log["transactionHash"]

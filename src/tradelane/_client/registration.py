@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from eth_typing import ChecksumAddress
 from eth_utils import to_checksum_address
 
 from tradelane.types import Incoterm, Milestone, Order, Stage, Terms
@@ -29,7 +30,7 @@ def _int(raw: bytes, start: int, size: int) -> int:
     return int.from_bytes(raw[start : start + size], "big")
 
 
-def _address(raw: bytes, start: int) -> str:
+def _address(raw: bytes, start: int) -> ChecksumAddress:
     return to_checksum_address(raw[start : start + 20])
 
 

@@ -1,0 +1,199 @@
+"""Many transactions in flight: the client's pipelined mode (`TradeClient.pipeline()`).
+
+Inside `with client.pipeline() as pipe:` every step method (fund, checkpoint, confirm,
+withdraw...) queues its transaction and returns at once a `TxResult` whose receipt fields
+(tx_hash, gas_used, block, timestamp, events) are filled in when the queue is flushed:
+on `pipe.flush()`, whenever `batch` transactions are queued, and on leaving the block.
+
+A flush estimates every queued transaction in one JSON-RPC batch, signs them locally with
+nonces counted here, sends them in one batch and awaits their receipts in batches. All
+transactions of one flush are estimated against the state before the flush, so a step
+and the step that depends on it (fund, then record a checkpoint of the same order) belong
+in different flushes: queue one step for many orders, flush, then the next step.
+Preflight checks read the chain when a step is queued, so they see the last flush too.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from eth_typing import ChecksumAddress
+from web3 import Web3
+
+from tradelane.errors import TradelaneError
+from tradelane.types import TxResult
+
+if TYPE_CHECKING:
+    from tradelane.client import TradeClient
+
+RECEIPT_TIMEOUT = 120.0
+
+
+def batched(w3: Web3, calls: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Run web3 calls as one JSON-RPC batch when the provider can, else one by one.
+
+    A batch in which any call fails is run again call by call, so the failing call raises
+    its own exception."""
+    if not calls:
+        return []
+    if hasattr(w3.provider, "make_batch_request"):
+        try:
+            with w3.batch_requests() as batch:
+                for call in calls:
+                    batch.add(call())
+                return list(batch.execute())
+        except Exception:
+            pass
+    return [call() for call in calls]
+
+
+@dataclass
+class _Queued:
+    action: str
+    tx: dict[str, Any]
+    sender: ChecksumAddress
+    result: TxResult
+
+
+class Pipeline:
+    """Queued transactions of one client; see the module's docstring."""
+
+    def __init__(self, client: TradeClient, batch: int = 256) -> None:
+        self.client = client
+        self.batch = max(1, batch)
+        self.queue: list[_Queued] = []
+        self.sent = 0
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if exc_type is None:
+                self.flush()
+        finally:
+            self.client._pipeline = None
+
+    def submit(self, action: str, tx: dict[str, Any], sender: ChecksumAddress) -> TxResult:
+        result = TxResult(
+            action=action,
+            tx_hash="",
+            sender=sender,
+            gas_used=0,
+            block=0,
+            timestamp=0,
+            value=int(tx.get("value", 0)),
+        )
+        self.queue.append(_Queued(action, tx, sender, result))
+        if len(self.queue) >= self.batch:
+            self.flush()
+        return result
+
+    def flush(self) -> list[TxResult]:
+        """Send what is queued and wait for every receipt; returns the completed results."""
+        queue, self.queue = self.queue, []
+        if not queue:
+            return []
+        client, w3 = self.client, self.client.w3
+        # Estimate every transaction in one round trip.
+        try:
+            estimates = batched(w3, [lambda q=q: w3.eth.estimate_gas(q.tx) for q in queue])
+        except Exception:
+            for q in queue:  # the one that fails raises its named revert
+                try:
+                    w3.eth.estimate_gas(q.tx)  # type: ignore[arg-type]
+                except Exception as exc:
+                    raise client._as_revert(exc, q.tx.get("to")) from None
+            raise
+        block = w3.eth.get_block("latest")
+        gas_limit = int(block["gasLimit"])
+        base_fee = int(block.get("baseFeePerGas", 0) or 0)
+        from tradelane.client import GAS_MARGIN, PRIORITY_FEE
+
+        senders = {q.sender for q in queue if q.sender not in client._nonces}
+        for sender in senders:
+            client._nonces[sender] = int(w3.eth.get_transaction_count(sender, "pending"))
+        sends: list[Callable[[], Any]] = []
+        for q, estimate in zip(queue, estimates, strict=True):
+            q.tx["gas"] = min(int(int(estimate) * GAS_MARGIN) + 10_000, gas_limit)
+            nonce = client._nonces[q.sender]
+            client._nonces[q.sender] = nonce + 1
+            if q.sender in client.keys:
+                signed = Account.sign_transaction(
+                    {
+                        **{k: v for k, v in q.tx.items() if k != "from"},
+                        "nonce": nonce,
+                        "chainId": client.chain_id,
+                        "maxFeePerGas": base_fee * 2 + PRIORITY_FEE,
+                        "maxPriorityFeePerGas": PRIORITY_FEE,
+                        "type": 2,
+                    },
+                    client.keys[q.sender],
+                )
+                raw = signed.raw_transaction
+                sends.append(lambda raw=raw: w3.eth.send_raw_transaction(raw))
+            else:
+                tx = {**q.tx, "nonce": nonce}
+                sends.append(lambda tx=tx: w3.eth.send_transaction(tx))
+        try:
+            hashes = batched(w3, sends)
+        except Exception as exc:
+            for sender in {q.sender for q in queue}:  # the node decides the nonces again
+                client._nonces.pop(sender, None)
+            raise TradelaneError(f"sending {len(queue)} pipelined transactions failed: {exc}")
+        for q, tx_hash in zip(queue, hashes, strict=True):
+            q.result.tx_hash = bytes(tx_hash).hex() if not isinstance(tx_hash, str) else tx_hash
+            if not q.result.tx_hash.startswith("0x"):
+                q.result.tx_hash = "0x" + q.result.tx_hash
+        receipts = self._receipts([q.result.tx_hash for q in queue])
+        numbers = sorted({int(r["blockNumber"]) for r in receipts})
+        blocks = batched(w3, [lambda n=n: w3.eth.get_block(n) for n in numbers])
+        stamps = {n: int(b["timestamp"]) for n, b in zip(numbers, blocks, strict=True)}
+        for q, receipt in zip(queue, receipts, strict=True):
+            number = int(receipt["blockNumber"])
+            if receipt["status"] != 1:
+                raise client._replay_failure(q.tx, number)
+            q.result.gas_used = int(receipt["gasUsed"])
+            q.result.block = number
+            q.result.timestamp = stamps[number]
+            q.result.events = client.events.decode_all(receipt["logs"])
+        self.sent += len(queue)
+        return [q.result for q in queue]
+
+    def _receipts(self, hashes: list[str]) -> list[Any]:
+        w3 = self.client.w3
+        found: dict[str, Any] = {}
+        deadline = time.monotonic() + RECEIPT_TIMEOUT
+        delay = 0.0
+        while True:
+            missing = [h for h in hashes if h not in found]
+            if not missing:
+                return [found[h] for h in hashes]
+            if time.monotonic() > deadline:
+                raise TradelaneError(f"{len(missing)} pipelined transactions not mined in time")
+            time.sleep(delay)
+            delay = min(0.05 + delay * 2, 1.0)
+            try:
+                got = batched(
+                    w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in missing]
+                )
+            except Exception:  # some not mined yet: ask one by one
+                got = []
+                for h in missing:
+                    try:
+                        got.append(w3.eth.get_transaction_receipt(h))  # type: ignore[arg-type]
+                    except Exception:
+                        got.append(None)
+            for h, receipt in zip(missing, got, strict=True):
+                if receipt is not None:
+                    found[h] = receipt
