@@ -9,7 +9,7 @@ NPM_STAMP := node_modules/.tradelane-installed
 
 # The first Python >= 3.11 on PATH (override with `make PYTHON=/path/to/python3.11 ...`).
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
-	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
 .PHONY: help setup demo test test-eth-tester test-anvil lint audit fuzz gas clean distclean

@@ -60,6 +60,11 @@ from tradelane._commands import COMMANDS  # noqa: E402
 for _command in COMMANDS:
     cli.add_command(_command)
 
+# `tradelane bench gas|throughput|scale` (BENCHMARKS.md) lives in tradelane.bench.
+from tradelane.bench import bench  # noqa: E402
+
+cli.add_command(bench)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group; a toolkit error becomes one line and its exit code."""

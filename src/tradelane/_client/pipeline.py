@@ -150,7 +150,9 @@ class Pipeline:
         except Exception as exc:
             for sender in {q.sender for q in queue}:  # the node decides the nonces again
                 client._nonces.pop(sender, None)
-            raise TradelaneError(f"sending {len(queue)} pipelined transactions failed: {exc}")
+            raise TradelaneError(
+                f"sending {len(queue)} pipelined transactions failed: {exc}"
+            ) from exc
         for q, tx_hash in zip(queue, hashes, strict=True):
             q.result.tx_hash = bytes(tx_hash).hex() if not isinstance(tx_hash, str) else tx_hash
             if not q.result.tx_hash.startswith("0x"):
@@ -184,9 +186,7 @@ class Pipeline:
             time.sleep(delay)
             delay = min(0.05 + delay * 2, 1.0)
             try:
-                got = batched(
-                    w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in missing]
-                )
+                got = batched(w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in missing])
             except Exception:  # some not mined yet: ask one by one
                 got = []
                 for h in missing:

@@ -1,0 +1,382 @@
+"""Gas per lifecycle step and per flow: the one implementation behind both
+`tradelane bench gas` and the snapshot test (tests/contracts/test_gas.py, gas/snapshot.json).
+
+Flows are measured as the anchors were: a trade between parties that have traded on the
+suite before (the second trade of each kind), every transaction any party sends from
+registration until each party holds its money. Payouts are pushed, so no withdrawal is
+needed; the treasury's batched fee withdrawal is left out. Flows run with no platform fee
+unless named `_fee` (1%).
+
+The transactions are sent through plain web3 (`transact`), exactly as the contract tests'
+desk sends them, so the figures do not depend on the client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import encode
+from eth_utils import keccak, to_checksum_address
+from web3.contract import Contract
+from web3.logs import DISCARD
+
+from tradelane._client import eip712
+from tradelane.chain import Chain
+from tradelane.compiler import Artifact
+from tradelane.deploy import deploy_contract, deploy_suite
+from tradelane.types import CheckpointKind, Incoterm, Milestone, Order, Stage, Terms
+
+ETH = to_checksum_address("0x" + "00" * 20)
+ETHER = 10**18
+USDC_UNIT = 10**6
+DAY = 86_400
+
+#: Gas of the public escrows we compare with, measured the same way (second trade between
+#: the same parties, every transaction until each party holds its money).
+ANCHORS: dict[str, dict[str, Any]] = {
+    "kleros_escrow_happy_eth": {
+        "gas": 110_631,
+        "compare": "happy_eth",
+        "what": "Kleros escrow-contracts, happy path in ETH",
+    },
+    "kleros_escrow_disputed": {
+        "gas": 494_161,
+        "compare": "disputed_eth",
+        "what": "Kleros escrow-contracts, disputed (one-party test arbitrator)",
+    },
+    "kleros_token_escrow": {
+        "gas": 155_054,
+        "compare": "happy_erc20",
+        "what": "Kleros token escrow, happy path",
+    },
+    "openzeppelin4_escrow": {
+        "gas": 82_830,
+        "compare": "happy_eth",
+        "what": "OpenZeppelin 4 Escrow (no trade record, no disputes)",
+    },
+    "two_transaction_floor": {
+        "gas": 77_191,
+        "compare": "happy_eth",
+        "what": "the two-transaction floor",
+    },
+}
+
+#: Who plays which part: indices into chain.accounts (as tests/conftest.py assigns them).
+PARTY_INDEX = {
+    "operator": 0,
+    "treasury": 1,
+    "buyer": 2,
+    "seller": 3,
+    "carrier": 4,
+    "customs": 5,
+    "inspector": 6,
+    "outsider": 10,
+}
+ARBITRATOR_INDICES = (7, 8, 9)
+
+
+def parties_of(chain: Chain) -> dict[str, Any]:
+    accounts = chain.accounts
+    parties: dict[str, Any] = {name: accounts[i] for name, i in PARTY_INDEX.items()}
+    parties["arbitrators"] = [accounts[i] for i in ARBITRATOR_INDICES]
+    return parties
+
+
+def setup_suite(
+    chain: Chain, artifacts: Mapping[str, Artifact], parties: Mapping[str, Any]
+) -> dict[str, Contract]:
+    """Deploy and wire the suite, a 6-decimal stablecoin the buyer has approved, in the very
+    order of the contract tests' `suite` fixture (so addresses, hence calldata, match)."""
+    dep = deploy_suite(
+        chain,
+        artifacts,
+        admin=parties["operator"],
+        treasury=parties["treasury"],
+        write_manifest=False,
+        reuse=False,
+    )
+    w3 = chain.w3
+    operator = parties["operator"]
+
+    def send(fn: Any, sender: str) -> None:
+        receipt = w3.eth.wait_for_transaction_receipt(fn.transact({"from": sender}))
+        assert receipt["status"] == 1
+
+    for member in parties["arbitrators"]:
+        send(dep["DisputeArbitration"].functions.registerArbitrator(member), operator)
+    tracker = dep["LogisticsTracker"]
+    send(
+        tracker.functions.grantRole(tracker.functions.CUSTOMS_ROLE().call(), parties["customs"]),
+        operator,
+    )
+    send(
+        tracker.functions.grantRole(
+            tracker.functions.INSPECTOR_ROLE().call(), parties["inspector"]
+        ),
+        operator,
+    )
+    usdc, _ = deploy_contract(
+        chain, artifacts["TestStablecoin"], ["USD Coin", "USDC", 6], sender=operator
+    )
+    for holder in (parties["buyer"], parties["seller"]):
+        send(usdc.functions.mint(holder, 1_000_000 * USDC_UNIT), operator)
+    send(usdc.functions.approve(dep["TradeEscrow"].address, 2**256 - 1), parties["buyer"])
+    return {**dep.contracts, "USDC": usdc}
+
+
+@dataclass
+class GasTrade:
+    order: Order
+    terms: Terms
+
+    @property
+    def id(self) -> bytes:
+        return eip712.order_id(self.order, self.terms)
+
+    @property
+    def terms_hash(self) -> bytes:
+        return eip712.terms_hash(self.terms)
+
+
+class GasDesk:
+    """Sends the flows' transactions with plain web3 and records gas per labelled step."""
+
+    def __init__(self, chain: Chain, contracts: Mapping[str, Contract], parties: Mapping[str, Any]):
+        self.chain = chain
+        self.w3 = chain.w3
+        self.escrow = contracts["TradeEscrow"]
+        self.tracker = contracts["LogisticsTracker"]
+        self.arbitration = contracts["DisputeArbitration"]
+        self.usdc = contracts["USDC"]
+        self.p = dict(parties)
+        self.gas: dict[str, int] = {}
+        self._nonce = 0
+
+    def trade(
+        self,
+        *,
+        token: str = ETH,
+        price: int = ETHER,
+        incoterm: str = "FOB",
+        milestones: Sequence[tuple[str, int]] = (),
+    ) -> GasTrade:
+        self._nonce += 1
+        nonce = self._nonce
+        order = Order(self.p["buyer"], self.p["seller"], to_checksum_address(token), price)
+        terms = Terms(
+            carrier=self.p["carrier"],
+            arbitrator=self.arbitration.address,
+            incoterm=Incoterm[incoterm],
+            ship_within=7 * DAY,
+            deliver_within=40 * DAY,
+            inspection_window=3 * DAY,
+            valid_until=0,
+            nonce=nonce,
+            document_hash=keccak(text=f"PO-{nonce}"),
+            milestones=tuple(Milestone(Stage[s.upper()], bps) for s, bps in milestones),
+            arbitrator_extra_data=encode(["address[]"], [[self.p["arbitrators"][0]]]),
+        )
+        return GasTrade(order, terms)
+
+    def send(self, fn: Any, sender: str, value: int = 0, label: str | None = None) -> Any:
+        tx_hash = fn.transact({"from": sender, "value": value})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"{fn.fn_name} reverted in a gas flow")
+        if label:
+            self.gas[label] = int(receipt["gasUsed"])
+        return receipt
+
+    def quote(self, trade: GasTrade) -> bytes:
+        key = self.chain.private_key(trade.order.seller)
+        return eip712.sign_quote(
+            trade.order, trade.terms, self.chain.chain_id, self.escrow.address, key
+        )
+
+    def quote_and_fund(self, trade: GasTrade, label: str | None = None) -> Any:
+        o, t = trade.order.as_tuple(), trade.terms.as_tuple()
+        fn = self.escrow.functions.fundWithQuote(o, t, "ipfs://po", self.quote(trade))
+        value = trade.order.price if trade.order.token == ETH else 0
+        return self.send(fn, trade.order.buyer, value=value, label=label)
+
+    def quote_and_fund_with_permit(self, trade: GasTrade, label: str | None = None) -> Any:
+        o, t = trade.order.as_tuple(), trade.terms.as_tuple()
+        buyer = trade.order.buyer
+        deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
+        v, r, s = eip712.permit_signature(
+            token_name=str(self.usdc.functions.name().call()),
+            token=self.usdc.address,
+            chain_id=self.chain.chain_id,
+            owner=buyer,
+            spender=self.escrow.address,
+            value=trade.order.price,
+            nonce=int(self.usdc.functions.nonces(buyer).call()),
+            deadline=deadline,
+            key=self.chain.private_key(buyer),
+        )
+        fn = self.escrow.functions.fundWithQuoteAndPermit(
+            o, t, "ipfs://po", self.quote(trade), (deadline, v, r, s)
+        )
+        return self.send(fn, buyer, label=label)
+
+    def record(self, trade: GasTrade, kind: str, label: str | None = None) -> Any:
+        customs = kind in ("export_cleared", "import_cleared", "hold", "release")
+        sender = self.p["customs"] if customs else trade.terms.carrier
+        checkpoint = (int(CheckpointKind[kind.upper()]), b"CNSHA", b"\x00" * 32, "")
+        fn = self.tracker.functions.record(
+            trade.order.as_tuple(), trade.terms.as_tuple(), checkpoint
+        )
+        return self.send(fn, sender, label=label)
+
+    def confirm(self, trade: GasTrade, label: str | None = None) -> Any:
+        fn = self.escrow.functions.confirm(trade.order.as_tuple(), trade.terms_hash)
+        return self.send(fn, trade.order.buyer, label=label)
+
+    def settle(self, trade: GasTrade, label: str | None = None) -> Any:
+        fn = self.escrow.functions.settle(trade.order.as_tuple(), trade.terms.as_tuple())
+        return self.send(fn, self.p["outsider"], label=label)
+
+    def cost(self, trade: GasTrade) -> int:
+        extra = trade.terms.arbitrator_extra_data
+        return int(self.arbitration.functions.arbitrationCost(extra).call())
+
+    def dispute(self, trade: GasTrade, label: str | None = None) -> Any:
+        fn = self.escrow.functions.dispute(trade.order.as_tuple(), trade.terms.as_tuple(), "")
+        return self.send(fn, trade.order.buyer, value=self.cost(trade), label=label)
+
+    def pay_fee(self, trade: GasTrade, label: str | None = None) -> int:
+        fn = self.escrow.functions.payArbitrationFee(trade.order.as_tuple(), trade.terms.as_tuple())
+        receipt = self.send(fn, trade.order.seller, value=self.cost(trade), label=label)
+        (event,) = self.escrow.events.DisputeCreated().process_receipt(receipt, errors=DISCARD)
+        return int(event["args"]["disputeId"])
+
+    def vote(self, dispute_id: int, member: str, buyer_share_bps: int, label: str | None) -> Any:
+        fn = self.arbitration.functions.vote(dispute_id, buyer_share_bps + 1)
+        return self.send(fn, member, label=label)
+
+
+def _labeller(run: int, fmt: str) -> Callable[[str], str | None]:
+    return (lambda s: fmt.format(s)) if run else (lambda s: None)
+
+
+def _happy(desk: GasDesk, token: str, price: int, tag: str) -> int:
+    total = 0
+    for run in range(2):
+        trade = desk.trade(token=token, price=price)
+        label = _labeller(run, "{}_" + tag)
+        total = desk.quote_and_fund(trade, label=label("fund_with_quote"))["gasUsed"]
+        total += desk.confirm(trade, label=label("confirm"))["gasUsed"]
+    return int(total)
+
+
+def _happy_permit(desk: GasDesk, price: int) -> int:
+    total = 0
+    for run in range(2):
+        trade = desk.trade(token=desk.usdc.address, price=price)
+        label = _labeller(run, "{}_erc20")
+        total = desk.quote_and_fund_with_permit(trade, label=label("fund_with_quote_and_permit"))[
+            "gasUsed"
+        ]
+        total += desk.confirm(trade, label=label("confirm_after_permit"))["gasUsed"]
+    return int(total)
+
+
+def _disputed_eth(desk: GasDesk) -> int:
+    total = 0
+    for run in range(2):
+        trade = desk.trade(price=ETHER)
+        label = _labeller(run, "{}_eth")
+        total = desk.quote_and_fund(trade)["gasUsed"]
+        total += desk.dispute(trade, label=label("dispute"))["gasUsed"]
+        dispute_id = desk.pay_fee(trade, label=label("pay_arbitration_fee"))
+        if run:
+            total += desk.gas["pay_arbitration_fee_eth"]
+        member = desk.p["arbitrators"][0]
+        total += desk.vote(dispute_id, member, 4000, label=label("vote_deciding"))["gasUsed"]
+    return int(total)
+
+
+def _full_cross_border(desk: GasDesk) -> int:
+    total = 0
+    for run in range(2):
+        trade = desk.trade(price=ETHER, incoterm="CIF", milestones=[("export_cleared", 3000)])
+        label = _labeller(run, "checkpoint_{}")
+        total = desk.quote_and_fund(trade)["gasUsed"]
+        total += desk.record(trade, "picked_up", label=label("picked_up"))["gasUsed"]
+        total += desk.record(trade, "export_cleared", label=label("export_cleared_milestone"))[
+            "gasUsed"
+        ]
+        total += desk.record(trade, "import_cleared", label=label("import_cleared"))["gasUsed"]
+        total += desk.record(trade, "delivered", label=label("delivered"))["gasUsed"]
+        desk.chain.time_travel(3 * DAY + 1)
+        total += desk.settle(trade, label="settle_eth" if run else None)["gasUsed"]
+    return int(total)
+
+
+def measure(desk: GasDesk) -> dict[str, dict[str, int]]:
+    """The snapshot's figures: {"steps": {...}, "flows": {...}} (leaves the fee at 1%)."""
+    flows = {
+        "happy_eth": _happy(desk, ETH, ETHER, "eth"),
+        "happy_erc20": _happy(desk, desk.usdc.address, 12_000 * USDC_UNIT, "erc20"),
+        "disputed_eth": _disputed_eth(desk),
+        "full_cross_border": _full_cross_border(desk),
+    }
+    desk.send(desk.escrow.functions.setFee(100), desk.p["operator"])
+    flows["happy_eth_fee"] = _happy(desk, ETH, ETHER, "eth_fee")
+    return {"steps": dict(sorted(desk.gas.items())), "flows": flows}
+
+
+def measure_extras(desk: GasDesk) -> dict[str, dict[str, int]]:
+    """Figures beside the snapshot, measured after it: the EIP-2612 permit path
+    (fundWithQuoteAndPermit from a buyer with no standing allowance), with no fee, like
+    happy_erc20.
+
+    Revokes the buyer's standing allowance first, so run it after `measure`."""
+    desk.send(desk.usdc.functions.approve(desk.escrow.address, 0), desk.p["buyer"])
+    desk.send(desk.escrow.functions.setFee(0), desk.p["operator"])
+    before = set(desk.gas)
+    flows = {"happy_erc20_permit": _happy_permit(desk, 12_000 * USDC_UNIT)}
+    steps = {k: v for k, v in desk.gas.items() if k not in before}
+    return {"steps": dict(sorted(steps.items())), "flows": flows}
+
+
+def ratios(flows: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Each anchor with the flow it compares to and our gas over theirs."""
+    out = {}
+    for name, anchor in ANCHORS.items():
+        ours = flows.get(anchor["compare"])
+        out[name] = {
+            **anchor,
+            "ours": ours,
+            "ratio": round(ours / anchor["gas"], 3) if ours else None,
+        }
+    return out
+
+
+def run(chain: Chain, artifacts: Mapping[str, Artifact]) -> dict[str, Any]:
+    """Everything `tradelane bench gas` prints, on a fresh chain."""
+    parties = parties_of(chain)
+    contracts = setup_suite(chain, artifacts, parties)
+    desk = GasDesk(chain, contracts, parties)
+    measured = measure(desk)
+    extras = measure_extras(desk)
+    return {
+        "flows": measured["flows"],
+        "steps": measured["steps"],
+        "anchors": ratios(measured["flows"]),
+        "extras": extras,
+    }
+
+
+__all__ = [
+    "ANCHORS",
+    "GasDesk",
+    "measure",
+    "measure_extras",
+    "parties_of",
+    "ratios",
+    "run",
+    "setup_suite",
+]

@@ -1,0 +1,378 @@
+"""Full trades per second through the client, beside a plain web3.py loop and the node's
+own ceiling, on one chain in one run.
+
+A trade: the buyer registers and funds the seller's signed quote (ETH, 1% platform fee),
+the carrier records picked_up and delivered, the buyer confirms (the seller's payout is
+pushed in that transaction); the treasury withdraws the fees it was credited once per wave
+of trades. Every mode sends exactly these transactions, `wave` trades at a time:
+
+- client: TradeClient step methods one after another (preflight checks on, receipts awaited);
+- client_pipelined: the same calls inside `client.pipeline()`: a wave's funds queued and
+  flushed (estimates, local nonces and signing, sends and receipts in JSON-RPC batches),
+  then its pickups, and so on;
+- raw_web3: a plain web3.py loop: build_transaction (estimate, nonce, fees), sign locally,
+  send_raw_transaction, wait_for_transaction_receipt;
+- ceiling: the same transactions signed before the clock starts (quotes too), then sent raw
+  as fast as the node takes them (JSON-RPC batches over HTTP; one by one on eth-tester),
+  until the last receipt is in.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import encode
+from eth_account import Account
+from eth_typing import ChecksumAddress
+from eth_utils import keccak, to_checksum_address
+from web3 import Web3
+
+from tradelane._client import eip712
+from tradelane._client.pipeline import batched
+from tradelane.chain import Chain, connect
+from tradelane.client import TradeClient
+from tradelane.compiler import Artifact, compile_contracts
+from tradelane.types import CheckpointKind, Incoterm, Order, Terms
+
+PRICE = 10**16  # 0.01 ETH
+FEE_BPS = 100
+DAY = 86_400
+ZERO = to_checksum_address("0x" + "00" * 20)
+
+
+@dataclass
+class Bench:
+    """The chain, the deployed suite and the parties every mode shares."""
+
+    chain: Chain
+    artifacts: dict[str, Artifact]
+    deployment: Any
+    operator: ChecksumAddress
+    treasury: ChecksumAddress
+    buyer: ChecksumAddress
+    seller: ChecksumAddress
+    carrier: ChecksumAddress
+    arbitrator: ChecksumAddress
+    nonce: int = 0
+
+    @property
+    def w3(self) -> Web3:
+        return self.chain.w3
+
+    def client(self, **kwargs: Any) -> TradeClient:
+        client = TradeClient(self.chain, self.deployment, artifacts=self.artifacts, **kwargs)
+        for who in (self.buyer, self.seller, self.carrier, self.treasury):
+            client.add_key(self.chain.private_key(who))
+        return client
+
+    def next_nonce(self) -> int:
+        self.nonce += 1
+        return self.nonce
+
+    def order_terms(self, nonce: int) -> tuple[Order, Terms]:
+        order = Order(self.buyer, self.seller, ZERO, PRICE)
+        terms = Terms(
+            carrier=self.carrier,
+            arbitrator=self.deployment["DisputeArbitration"].address,
+            incoterm=Incoterm.FOB,
+            ship_within=7 * DAY,
+            deliver_within=30 * DAY,
+            inspection_window=3 * DAY,
+            valid_until=0,
+            nonce=nonce,
+            document_hash=keccak(text=f"PO-{nonce}"),
+            milestones=(),
+            arbitrator_extra_data=encode(["address[]"], [[self.arbitrator]]),
+        )
+        return order, terms
+
+
+def setup(chain: Chain, artifacts: dict[str, Artifact] | None = None) -> Bench:
+    artifacts = artifacts or compile_contracts()
+    accounts = chain.accounts
+    operator, treasury, buyer, seller, carrier, arbitrator = (
+        accounts[0],
+        accounts[1],
+        accounts[2],
+        accounts[3],
+        accounts[4],
+        accounts[7],
+    )
+    client = TradeClient.deploy(chain, artifacts=artifacts)
+    client.register_arbitrator(arbitrator)
+    client.set_fee(FEE_BPS)
+    return Bench(
+        chain,
+        artifacts,
+        client.deployment,
+        operator,
+        treasury,
+        buyer,
+        seller,
+        carrier,
+        arbitrator,
+    )
+
+
+def _waves(trades: int, wave: int) -> Iterator[int]:
+    left = trades
+    while left > 0:
+        yield min(wave, left)
+        left -= wave
+
+
+# ------------------------------------------------------------------------------- modes
+
+
+def run_client(bench: Bench, trades: int, wave: int) -> None:
+    client = bench.client()
+    for size in _waves(trades, wave):
+        for _ in range(size):
+            trade = client.new_trade(
+                buyer=bench.buyer,
+                seller=bench.seller,
+                carrier=bench.carrier,
+                price=PRICE,
+                panel=[bench.arbitrator],
+                nonce=bench.next_nonce(),
+            )
+            client.fund(trade, quote=client.sign_quote(trade))
+            client.checkpoint(trade, "picked_up", location="CNSHA")
+            client.checkpoint(trade, "delivered", location="NLRTM")
+            client.confirm(trade)
+        client.withdraw(by=bench.treasury)
+
+
+def run_client_pipelined(bench: Bench, trades: int, wave: int) -> None:
+    client = bench.client()
+    with client.pipeline(batch=10 * wave) as pipe:
+        for size in _waves(trades, wave):
+            batch = [
+                client.new_trade(
+                    buyer=bench.buyer,
+                    seller=bench.seller,
+                    carrier=bench.carrier,
+                    price=PRICE,
+                    panel=[bench.arbitrator],
+                    nonce=bench.next_nonce(),
+                )
+                for _ in range(size)
+            ]
+            for trade in batch:
+                client.fund(trade, quote=client.sign_quote(trade))
+            pipe.flush()
+            for trade in batch:
+                client.checkpoint(trade, "picked_up", location="CNSHA")
+            pipe.flush()
+            for trade in batch:
+                client.checkpoint(trade, "delivered", location="NLRTM")
+            pipe.flush()
+            for trade in batch:
+                client.confirm(trade)
+            pipe.flush()
+            client.withdraw(by=bench.treasury)
+            pipe.flush()
+
+
+def _steps(bench: Bench, nonce: int) -> list[tuple[str, Any, ChecksumAddress, int]]:
+    """The four calls of one trade, built with plain web3 contract objects."""
+    escrow = bench.deployment["TradeEscrow"]
+    tracker = bench.deployment["LogisticsTracker"]
+    order, terms = bench.order_terms(nonce)
+    o, t = order.as_tuple(), terms.as_tuple()
+    quote = eip712.sign_quote(
+        order, terms, bench.chain.chain_id, escrow.address, bench.chain.private_key(bench.seller)
+    )
+    th = eip712.terms_hash(terms)
+    pick = (int(CheckpointKind.PICKED_UP), b"CNSHA", b"\x00" * 32, "")
+    deliver = (int(CheckpointKind.DELIVERED), b"NLRTM", b"\x00" * 32, "")
+    return [
+        ("fund", escrow.functions.fundWithQuote(o, t, "", quote), bench.buyer, PRICE),
+        ("picked_up", tracker.functions.record(o, t, pick), bench.carrier, 0),
+        ("delivered", tracker.functions.record(o, t, deliver), bench.carrier, 0),
+        ("confirm", escrow.functions.confirm(o, th), bench.buyer, 0),
+    ]
+
+
+def _withdraw(bench: Bench) -> tuple[str, Any, ChecksumAddress, int]:
+    fn = bench.deployment["TradeEscrow"].functions.withdraw(ZERO)
+    return ("withdraw", fn, bench.treasury, 0)
+
+
+def run_raw_web3(bench: Bench, trades: int, wave: int) -> None:
+    w3 = bench.w3
+    keys = {a: bench.chain.private_key(a) for a in (bench.buyer, bench.carrier, bench.treasury)}
+
+    def send(fn: Any, sender: ChecksumAddress, value: int) -> None:
+        tx = fn.build_transaction(
+            {"from": sender, "value": value, "nonce": w3.eth.get_transaction_count(sender)}
+        )
+        signed = Account.sign_transaction(tx, keys[sender])
+        receipt = w3.eth.wait_for_transaction_receipt(
+            w3.eth.send_raw_transaction(signed.raw_transaction)
+        )
+        if receipt["status"] != 1:
+            raise RuntimeError(f"{fn.fn_name} reverted in the raw web3 loop")
+
+    for size in _waves(trades, wave):
+        for _ in range(size):
+            for _name, fn, sender, value in _steps(bench, bench.next_nonce()):
+                send(fn, sender, value)
+        _name, fn, sender, value = _withdraw(bench)
+        send(fn, sender, value)
+
+
+def presign(bench: Bench, trades: int, wave: int) -> list[bytes]:
+    """Every transaction of `trades` trades, signed, in the order they must be mined."""
+    w3 = bench.w3
+    block = w3.eth.get_block("latest")
+    max_fee = int(block.get("baseFeePerGas", 0) or 0) * 4 + 10**9
+    nonces = {
+        a: int(w3.eth.get_transaction_count(a, "pending"))
+        for a in (bench.buyer, bench.carrier, bench.treasury)
+    }
+    chain_id = bench.chain.chain_id
+    raw: list[bytes] = []
+
+    def sign(fn: Any, sender: ChecksumAddress, value: int) -> None:
+        tx = {
+            "to": fn.address,
+            "data": fn._encode_transaction_data(),
+            "value": value,
+            "gas": 400_000,
+            "nonce": nonces[sender],
+            "chainId": chain_id,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": 10**9,
+            "type": 2,
+        }
+        nonces[sender] += 1
+        raw.append(
+            bytes(Account.sign_transaction(tx, bench.chain.private_key(sender)).raw_transaction)
+        )
+
+    for size in _waves(trades, wave):
+        steps = [_steps(bench, bench.next_nonce()) for _ in range(size)]
+        for index in range(4):  # every fund of the wave, then every pickup, ...
+            for trade_steps in steps:
+                _name, fn, sender, value = trade_steps[index]
+                sign(fn, sender, value)
+        _name, fn, sender, value = _withdraw(bench)
+        sign(fn, sender, value)
+    return raw
+
+
+def send_raw_all(w3: Web3, raw: list[bytes], batch: int = 500) -> list[str]:
+    """Send pre-signed transactions in order as fast as the node takes them."""
+    hashes: list[str] = []
+    for start in range(0, len(raw), batch):
+        chunk = raw[start : start + batch]
+        sent = batched(w3, [lambda r=r: w3.eth.send_raw_transaction(r) for r in chunk])
+        hashes += [h.to_0x_hex() if hasattr(h, "to_0x_hex") else str(h) for h in sent]
+    return hashes
+
+
+def run_ceiling(bench: Bench, trades: int, wave: int) -> tuple[float, int]:
+    """Seconds to get `trades` pre-signed trades mined, and how many transactions."""
+    raw = presign(bench, trades, wave)
+    w3 = bench.w3
+    started = time.perf_counter()
+    hashes = send_raw_all(w3, raw)
+    last = w3.eth.wait_for_transaction_receipt(hashes[-1], timeout=300, poll_latency=0.01)
+    elapsed = time.perf_counter() - started
+    if last["status"] != 1:
+        raise RuntimeError("the ceiling's last transaction reverted")
+    receipts = batched(w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in hashes])
+    failed = sum(1 for r in receipts if r["status"] != 1)
+    if failed:
+        raise RuntimeError(f"{failed} of the ceiling's transactions reverted")
+    return elapsed, len(raw)
+
+
+# ------------------------------------------------------------------------------- the run
+
+
+@contextmanager
+def _clock(out: dict[str, float], name: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    out[name] = time.perf_counter() - started
+
+
+def run(
+    kind: str,
+    trades: int,
+    *,
+    wave: int = 100,
+    modes: tuple[str, ...] = ("raw_web3", "client", "client_pipelined", "ceiling"),
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    say = progress or (lambda _msg: None)
+    artifacts = compile_contracts()
+    seconds: dict[str, float] = {}
+    with connect(kind) as chain:
+        bench = setup(chain, artifacts)
+        # Warm-up (not timed): one trade through each path, so imports and caches are hot.
+        run_client(bench, 1, wave)
+        run_raw_web3(bench, 1, wave)
+        for mode in modes:
+            say(f"{mode}: {trades} trades")
+            if mode == "ceiling":
+                seconds[mode], txs = run_ceiling(bench, trades, wave)
+                continue
+            runner = {
+                "client": run_client,
+                "client_pipelined": run_client_pipelined,
+                "raw_web3": run_raw_web3,
+            }[mode]
+            with _clock(seconds, mode):
+                runner(bench, trades, wave)
+        anvil_rss = _anvil_peak_kib(chain)
+    txs = trades * 4 + -(-trades // wave)
+    tps = {m: round(trades / s, 2) for m, s in seconds.items()}
+    ratios: dict[str, float | None] = {
+        "client_vs_raw_time": _ratio(seconds.get("client"), seconds.get("raw_web3")),
+        "pipelined_vs_ceiling": _ratio(tps.get("client_pipelined"), tps.get("ceiling")),
+    }
+    return {
+        "chain": kind,
+        "trades": trades,
+        "wave": wave,
+        "transactions": txs,
+        "seconds": {m: round(s, 3) for m, s in seconds.items()},
+        "trades_per_s": tps,
+        "tx_per_s": {m: round(txs / s, 1) for m, s in seconds.items()},
+        "ratios": ratios,
+        "targets": {"client_vs_raw_time": 1.15, "pipelined_vs_ceiling": 0.5},
+        "peak_rss_kib": {
+            "python": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            "anvil": anvil_rss,
+        },
+        "cpus": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a and b else None
+
+
+def _anvil_peak_kib(chain: Chain) -> int | None:
+    proc = getattr(chain.anvil, "proc", None)
+    if proc is None:
+        return None
+    try:
+        with open(f"/proc/{proc.pid}/status") as status:
+            lines = status.read().splitlines()
+        for line in lines:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None

@@ -1,0 +1,132 @@
+"""`tradelane bench`: gas against the public escrows, throughput against the node's own
+ceiling, and scale. Method and results: BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+CHAINS = click.Choice(["anvil", "eth-tester"])
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 120)
+
+
+@click.group()
+def bench() -> None:
+    """Benchmarks: gas per step and flow, trades per second, scale (see BENCHMARKS.md)."""
+
+
+@bench.command()
+@click.option("--json", "as_json", is_flag=True, help='Print {"flows", "steps", "anchors"}.')
+def gas(as_json: bool) -> None:
+    """Gas per step and per flow on Anvil's default hardfork, beside the anchors."""
+    from tradelane._bench import gas as gasbench
+    from tradelane.chain import connect
+    from tradelane.compiler import compile_contracts
+
+    artifacts = compile_contracts()
+    with connect("anvil") as chain:
+        result = gasbench.run(chain, artifacts)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    console = _console()
+    flows = Table(
+        title="Gas per flow (second trade between the same parties)", title_justify="left"
+    )
+    for col, just in (("flow", "left"), ("gas", "right")):
+        flows.add_column(col, justify=just)  # type: ignore[arg-type]
+    for name, value in {**result["flows"], **result["extras"]["flows"]}.items():
+        flows.add_row(name, f"{value:,}")
+    console.print(flows)
+    anchors = Table(title="Against the anchors (ours / theirs)", title_justify="left")
+    for col, just in (
+        ("anchor", "left"),
+        ("their gas", "right"),
+        ("our flow", "left"),
+        ("our gas", "right"),
+        ("ratio", "right"),
+    ):
+        anchors.add_column(col, justify=just)  # type: ignore[arg-type]
+    for a in result["anchors"].values():
+        anchors.add_row(
+            a["what"], f"{a['gas']:,}", a["compare"], f"{a['ours']:,}", f"{a['ratio']:.2f}x"
+        )
+    permit = result["extras"]["flows"]["happy_erc20_permit"]
+    anchors.add_row(
+        "Kleros token escrow, beside our permit path",
+        "155,054",
+        "happy_erc20_permit",
+        f"{permit:,}",
+        f"{permit / 155_054:.2f}x",
+    )
+    console.print(anchors)
+    steps = Table(title="Gas per step", title_justify="left")
+    steps.add_column("step")
+    steps.add_column("gas", justify="right")
+    for name, value in {**result["steps"], **result["extras"]["steps"]}.items():
+        steps.add_row(name, f"{value:,}")
+    console.print(steps)
+
+
+@bench.command()
+@click.option("--chain", "kind", type=CHAINS, default="anvil", show_default=True)
+@click.option("--trades", type=click.IntRange(1), default=200, show_default=True)
+@click.option(
+    "--wave",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    help="Trades in flight at once (pipelined); the treasury withdraws once per wave.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def throughput(kind: str, trades: int, wave: int, as_json: bool) -> None:
+    """Full trades per second: client, client pipelined, a raw web3 loop and the ceiling."""
+    from tradelane._bench import throughput as tp
+
+    say = (lambda m: click.echo(m, err=True)) if not as_json else None
+    result = tp.run(kind, trades, wave=wave, progress=say)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    _print_throughput(result)
+
+
+def _print_throughput(result: dict[str, Any]) -> None:
+    console = _console()
+    table = Table(
+        title=f"{result['trades']} trades ({result['transactions']} transactions) on "
+        f"{result['chain']}, {result['cpus']} CPUs, load {result['load_average'][0]}",
+        title_justify="left",
+    )
+    for col in ("mode", "seconds", "trades/s", "tx/s"):
+        table.add_column(col, justify="left" if col == "mode" else "right")
+    for mode, seconds in result["seconds"].items():
+        table.add_row(
+            mode,
+            f"{seconds:.2f}",
+            f"{result['trades_per_s'][mode]:.1f}",
+            f"{result['tx_per_s'][mode]:.0f}",
+        )
+    console.print(table)
+    r, t = result["ratios"], result["targets"]
+    for name, value in r.items():
+        if value is None:
+            continue
+        good = value <= t[name] if name == "client_vs_raw_time" else value >= t[name]
+        bound = "≤" if name == "client_vs_raw_time" else "≥"
+        console.print(
+            f"{name}: {value:.2f} (target {bound} {t[name]}): {'met' if good else 'NOT met'}"
+        )
+    rss = result["peak_rss_kib"]
+    console.print(
+        f"peak RSS: python {rss['python'] / 1024:.0f} MiB, anvil "
+        f"{(rss['anvil'] or 0) / 1024:.0f} MiB"
+    )
