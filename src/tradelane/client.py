@@ -42,7 +42,6 @@ from web3.contract.contract import ContractFunction
 from tradelane._client import eip712
 from tradelane._client.events import EventDecoder
 from tradelane._client.pipeline import Pipeline
-from tradelane._client.pipeline import Pipeline
 from tradelane._client.registration import unpack_registration
 from tradelane._client.reverts import (
     ContractRevert,
@@ -189,7 +188,6 @@ class TradeClient:
         self.trades: dict[bytes, Trade] = {}
         self._nonces: dict[ChecksumAddress, int] = {}
         self._checkpoint_nonce = int.from_bytes(os.urandom(6), "big")
-        self._pipeline: Pipeline | None = None
         self._pipeline: Pipeline | None = None
 
     # ------------------------------------------------------------------ construction
@@ -866,19 +864,7 @@ class TradeClient:
         self._pipeline = Pipeline(self, batch)
         return self._pipeline
 
-    def pipeline(self, batch: int = 256) -> Pipeline:
-        """Many transactions in flight: `with client.pipeline() as pipe:` queues every step
-        and returns its TxResult at once, completed when the queue is flushed (every `batch`
-        transactions, on `pipe.flush()` and on leaving the block). Steps of one flush must
-        not depend on each other: queue one step for many orders, flush, then the next."""
-        if self._pipeline is not None:
-            raise TradelaneError("a pipeline is already open on this client")
-        self._pipeline = Pipeline(self, batch)
-        return self._pipeline
-
     def _submit(self, action: str, tx: dict[str, Any], sender: ChecksumAddress) -> TxResult:
-        if self._pipeline is not None:
-            return self._pipeline.submit(action, tx, sender)
         if self._pipeline is not None:
             return self._pipeline.submit(action, tx, sender)
         try:
