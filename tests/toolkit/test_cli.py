@@ -128,3 +128,15 @@ def test_deploy_prints_addresses(capsys):
     assert code == 0
     data = json.loads(out)
     assert set(data["contracts"]) == {"DisputeArbitration", "LogisticsTracker", "TradeEscrow"}
+
+
+def test_run_on_the_session_chain_kind(chain, chain_kind, capsys):
+    """`tradelane run --chain anvil` in the Anvil pass (it starts and stops its own Anvil)."""
+    files = [
+        str(ROOT / "scenarios/damaged_goods_cif.yaml"),
+        str(FAILING / "wrong_expectation.yaml"),
+    ]
+    code, out, _ = run_cli(["run", *files, "--chain", chain_kind, "--json"], capsys)
+    assert code == 1
+    data = json.loads(out)
+    assert [s["passed"] for s in data["scenarios"]] == [True, False]

@@ -63,3 +63,18 @@ def test_issue_example_money(chain, artifacts):
 
 def test_demo_is_the_shipped_flagship_scenario():
     assert yaml.safe_load(DEMO_SCENARIO) == yaml.safe_load((ROOT / DEMO_FILE).read_text())
+
+
+def test_readme_scenario_runs(chain, artifacts):
+    """The scenario shown in README.md is valid and its expectations hold."""
+    import re
+
+    from tradelane.scenario import parse_scenario
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Scenario files", 1)[1]
+    block = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert block
+    scenario = parse_scenario(yaml.safe_load(block.group(1)), "README.md")
+    result = run_scenario(scenario, chain, artifacts=artifacts)
+    assert result.passed, _explain(result)
