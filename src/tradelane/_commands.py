@@ -401,13 +401,13 @@ def deploy(
 # ---------------------------------------------------------------------------- order
 
 
-def load_deployment(chain: Any, artifacts: Any) -> Any:
-    """The deployment recorded in deployments/<chainId>.json for this chain."""
+def load_deployment(chain: Any, artifacts: Any, path: Path | None = None) -> Any:
+    """The deployment recorded in `path` (default: deployments/<chainId>.json)."""
     from eth_utils import to_checksum_address
 
     from tradelane.deploy import Deployment, manifest_path
 
-    path = manifest_path(chain.chain_id)
+    path = path or manifest_path(chain.chain_id)
     try:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -442,8 +442,15 @@ def load_deployment(chain: Any, artifacts: Any) -> Any:
     type=click.Path(exists=True, dir_okay=False),
     help="Run this scenario on eth-tester first; ORDER_ID may then be an order's name in it.",
 )
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The deployment manifest (default: deployments/<chainId>.json).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the order as JSON.")
-def order(order_id: str, target: str | None, scenario: str | None, as_json: bool) -> None:
+def order(
+    order_id: str, target: str | None, scenario: str | None, manifest: str | None, as_json: bool
+) -> None:
     """Show an order: its terms, state, money and timeline."""
     from tradelane.client import TradeClient
     from tradelane.compiler import compile_contracts
@@ -461,7 +468,8 @@ def order(order_id: str, target: str | None, scenario: str | None, as_json: bool
             client = result.client
             oid = result.orders.get(order_id, order_id)
         else:
-            client = TradeClient(chain, load_deployment(chain, artifacts), artifacts=artifacts)
+            deployment = load_deployment(chain, artifacts, Path(manifest) if manifest else None)
+            client = TradeClient(chain, deployment, artifacts=artifacts)
             oid = order_id
         assert client is not None
         if not (oid.startswith("0x") and len(oid) == 66):

@@ -760,7 +760,17 @@ class _Runner:
         if do == "fund":
             assert trade is not None and step.order is not None
             quote = self.quotes.get(step.order)
-            return [c.fund(trade, by=by, quote=quote, permit=step.permit)]
+            token = c.token(trade.order.token)
+            approved: list[Any] = []
+            if not token.is_eth and not step.permit and by == trade.order.buyer:
+                # Approve as its own transaction, so the report shows it.
+                erc20 = c.w3.eth.contract(
+                    address=token.address, abi=c.artifacts["TestStablecoin"].abi
+                )
+                allowance = int(erc20.functions.allowance(by, c.escrow.address).call())
+                if allowance < trade.order.price:
+                    approved.append(c.approve(token, by, trade.order.price))
+            return [*approved, c.fund(trade, by=by, quote=quote, permit=step.permit)]
         if do == "cancel":
             return [c.cancel(trade, by=by)]  # type: ignore[arg-type]
         if do in ("checkpoint", "hold", "release_hold"):

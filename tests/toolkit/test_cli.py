@@ -140,3 +140,28 @@ def test_run_on_the_session_chain_kind(chain, chain_kind, capsys):
     assert code == 1
     data = json.loads(out)
     assert [s["passed"] for s in data["scenarios"]] == [True, False]
+
+
+@pytest.mark.anvil_only
+def test_order_reads_a_deployment_on_a_url(chain, artifacts, tmp_path, capsys):
+    """`tradelane order ID --chain URL`: the suite from its manifest, the order from events."""
+    from tradelane.client import TradeClient
+    from tradelane.deploy import deploy_suite
+
+    deployment = deploy_suite(
+        chain, artifacts, reuse=False, write_manifest=True, manifest_dir=tmp_path
+    )
+    client = TradeClient(chain, deployment, artifacts=artifacts)
+    buyer, seller, carrier = (client.new_account(n, eth=5) for n in ("b", "s", "c"))
+    trade = client.new_trade(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH")
+    client.fund(trade, quote=client.sign_quote(trade))
+    client.checkpoint(trade, "picked_up", location="CNSHA")
+    manifest = tmp_path / f"{chain.chain_id}.json"
+    code, out, _ = run_cli(
+        ["order", trade.id_hex, "--chain", chain.url, "--manifest", str(manifest), "--json"],
+        capsys,
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert (data["status"], data["stage"], data["price"]) == ("in_transit", "picked_up", "1 ETH")
+    assert [e["action"] for e in data["timeline"]] == ["registered", "funded", "picked_up"]
