@@ -662,12 +662,16 @@ class TradeClient:
     def default(self, trade: Trade, *, by: str) -> TxResult:
         """End a dispute by default: the fee timeout lapsed (the opener wins), or the panel's
         ruling period lapsed (an even split)."""
-        state = self._check_status(trade, Status.DISPUTED)
-        if state.dispute_deadline != 0:
-            fn = self.escrow.functions.enforceFeeTimeout(trade.order.as_tuple(), trade.terms_hash)
-            return self._send("default (fee timeout)", fn, by)
-        fn = self._arbitrator(trade).functions.ruleByDefault(self._require_dispute_id(trade))
-        return self._send("default (ruling period)", fn, by)
+        dispute_id = self.dispute_id(trade)
+        state = self.state(trade)
+        if dispute_id is not None and state.dispute_deadline == 0:
+            # With the panel: the arbitrator decides whether its deadline passed (and says
+            # ArbitrationDisputeSolved once it ruled).
+            fn = self._arbitrator(trade).functions.ruleByDefault(dispute_id)
+            return self._send("default (ruling period)", fn, by)
+        self._check_status(trade, Status.DISPUTED)
+        fn = self.escrow.functions.enforceFeeTimeout(trade.order.as_tuple(), trade.terms_hash)
+        return self._send("default (fee timeout)", fn, by)
 
     def _arbitrator(self, trade: Trade) -> Contract:
         return self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
