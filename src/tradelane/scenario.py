@@ -986,7 +986,10 @@ def run_scenario(
                 sr.outcome, sr.message = "failed", f"cannot wait: {exc}"
                 stopped = True
         elif isinstance(step, ExpectStep):
-            problems = runner.expect(step.expect)
+            try:
+                problems = runner.expect(step.expect)
+            except Exception as exc:
+                problems = [f"{type(exc).__name__}: {exc}"]
             if problems:
                 sr.outcome, sr.message = "failed", "; ".join(problems)
         else:
@@ -1019,6 +1022,9 @@ def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
         return
     except TradelaneError as exc:
         sr.outcome, sr.message = "failed", str(exc)
+        return
+    except Exception as exc:  # a node or library error: report it on the step, not as a trace
+        sr.outcome, sr.message = "failed", f"{type(exc).__name__}: {exc}"
         return
     notes = []
     for outcome in outcomes:
