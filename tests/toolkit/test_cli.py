@@ -165,3 +165,48 @@ def test_order_reads_a_deployment_on_a_url(chain, artifacts, tmp_path, capsys):
     data = json.loads(out)
     assert (data["status"], data["stage"], data["price"]) == ("in_transit", "picked_up", "1 ETH")
     assert [e["action"] for e in data["timeline"]] == ["registered", "funded", "picked_up"]
+
+
+def test_run_scenario_script(tmp_path):
+    """scripts/run_scenario.py is `tradelane run` as a script, and an ape script."""
+    import subprocess
+    import sys
+
+    script = ROOT / "scripts" / "run_scenario.py"
+    ok = subprocess.run(
+        [sys.executable, str(script), str(ROOT / "scenarios/quote_replay.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "1 of 1 scenarios passed" in ok.stdout
+    bad = subprocess.run(
+        [sys.executable, str(script), str(HERE / "broken" / "unknown_stage.yaml")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert bad.returncode == 2 and "field 'stage'" in bad.stderr
+
+
+@pytest.mark.slow
+def test_run_scenario_as_an_ape_script():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ape = Path(sys.executable).with_name("ape")
+    env = {**os.environ, "TRADELANE_SCENARIOS": str(ROOT / "scenarios/happy_eth_fob.yaml")}
+    result = subprocess.run(
+        [str(ape), "run", "run_scenario"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+    assert "1 of 1 scenarios passed" in result.stdout, result.stdout + result.stderr
