@@ -50,6 +50,7 @@ from tradelane._client.reverts import (
     error_class,
     revert_data,
 )
+from tradelane._client.views import Views
 from tradelane.amounts import Amount, format_units, parse_amount, parse_bps, parse_duration
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
@@ -89,6 +90,7 @@ CUSTOMS_ROLE = keccak(text="CUSTOMS_ROLE")
 INSPECTOR_ROLE = keccak(text="INSPECTOR_ROLE")
 GAS_MARGIN = 1.25  # on top of eth_estimateGas: payouts check gasleft() headroom
 PRIORITY_FEE = 10**9
+BLOCK_REUSE_SECONDS = 6.0  # a block this recent still prices a transaction (maxFee: 2x base)
 
 _ACTIVE = (Status.FUNDED, Status.IN_TRANSIT, Status.DELIVERED)
 
@@ -189,6 +191,8 @@ class TradeClient:
         self._nonces: dict[ChecksumAddress, int] = {}
         self._checkpoint_nonce = int.from_bytes(os.urandom(6), "big")
         self._pipeline: Pipeline | None = None
+        self._block: tuple[float, Any] = (0.0, None)  # (when, block) for gas limit and fees
+        self._views = Views(self.w3)  # the preflight checks' view calls, without web3's overhead
 
     # ------------------------------------------------------------------ construction
 
@@ -412,7 +416,7 @@ class TradeClient:
 
     def state(self, trade: Trade | bytes | str) -> OrderState:
         oid = trade.id if isinstance(trade, Trade) else _id_bytes(trade)
-        return OrderState.from_tuple(self.escrow.functions.orderState(oid).call())
+        return OrderState.from_tuple(self._views.call(self.escrow, "orderState", oid))
 
     def status(self, trade: Trade | bytes | str) -> Status:
         return self.state(trade).status
@@ -438,7 +442,7 @@ class TradeClient:
             self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(sender))
 
     def _check_not_paused(self) -> None:
-        if self.preflight and self.escrow.functions.paused().call():
+        if self.preflight and self._views.call(self.escrow, "paused"):
             self._refuse("EnforcedPause")
 
     # ------------------------------------------------------------------ register / quote / fund
@@ -875,27 +879,32 @@ class TradeClient:
             estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
         except Exception as exc:
             raise self._as_revert(exc, tx.get("to")) from None
-        block = self.w3.eth.get_block("latest")
+        block = self._recent_block()
         gas_limit = int(block["gasLimit"])
         tx["gas"] = min(int(estimate * GAS_MARGIN) + 10_000, gas_limit)
         if sender in self.keys:
             base_fee = int(block.get("baseFeePerGas", 0) or 0)
-            nonce = max(
-                self._nonces.get(sender, 0),
-                int(self.w3.eth.get_transaction_count(sender, "pending")),
-            )
-            signed = Account.sign_transaction(
-                {
-                    **{k: v for k, v in tx.items() if k != "from"},
-                    "nonce": nonce,
-                    "chainId": self.chain_id,
-                    "maxFeePerGas": base_fee * 2 + PRIORITY_FEE,
-                    "maxPriorityFeePerGas": PRIORITY_FEE,
-                    "type": 2,
-                },
-                self.keys[sender],
-            )
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            unsigned = {
+                **{k: v for k, v in tx.items() if k != "from"},
+                "chainId": self.chain_id,
+                "maxFeePerGas": base_fee * 2 + PRIORITY_FEE,
+                "maxPriorityFeePerGas": PRIORITY_FEE,
+                "type": 2,
+            }
+            # The nonce is counted here once known (no round trip per transaction); if
+            # another program used the key meanwhile, the node refuses it: ask and re-sign.
+            nonce = self._nonces.get(sender)
+            if nonce is None:
+                nonce = int(self.w3.eth.get_transaction_count(sender, "pending"))
+            signed = Account.sign_transaction({**unsigned, "nonce": nonce}, self.keys[sender])
+            try:
+                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            except Exception as exc:
+                if "nonce" not in str(exc).lower():
+                    raise
+                nonce = int(self.w3.eth.get_transaction_count(sender, "pending"))
+                signed = Account.sign_transaction({**unsigned, "nonce": nonce}, self.keys[sender])
+                tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             self._nonces[sender] = nonce + 1
         else:
             tx_hash = self.w3.eth.send_transaction(tx)  # type: ignore[arg-type]
@@ -903,7 +912,9 @@ class TradeClient:
         if receipt["status"] != 1:
             raise self._replay_failure(tx, int(receipt["blockNumber"]))
         number = int(receipt["blockNumber"])
-        timestamp = int(self.w3.eth.get_block(number)["timestamp"])
+        mined = self.w3.eth.get_block(number)
+        self._block = (time.monotonic(), mined)
+        timestamp = int(mined["timestamp"])
         return TxResult(
             action=action,
             tx_hash=tx_hash.to_0x_hex(),
@@ -914,6 +925,16 @@ class TradeClient:
             events=self.events.decode_all(receipt["logs"]),
             value=int(tx.get("value", 0)),
         )
+
+    def _recent_block(self) -> Any:
+        """A block to take the gas limit and base fee from: the one our last transaction
+        was mined in, if that was seconds ago (saves a round trip per transaction), else
+        the latest."""
+        seen, block = self._block
+        if block is None or time.monotonic() - seen > BLOCK_REUSE_SECONDS:
+            block = self.w3.eth.get_block("latest")
+            self._block = (time.monotonic(), block)
+        return block
 
     def _as_revert(self, exc: Exception, to: str | None = None) -> Exception:
         data = revert_data(exc)

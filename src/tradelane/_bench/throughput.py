@@ -60,6 +60,10 @@ class Bench:
     carrier: ChecksumAddress
     arbitrator: ChecksumAddress
     nonce: int = 0
+    chain_id: int = 0
+
+    def __post_init__(self) -> None:
+        self.chain_id = self.chain.chain_id
 
     @property
     def w3(self) -> Web3:
@@ -187,7 +191,7 @@ def _steps(bench: Bench, nonce: int) -> list[tuple[str, Any, ChecksumAddress, in
     order, terms = bench.order_terms(nonce)
     o, t = order.as_tuple(), terms.as_tuple()
     quote = eip712.sign_quote(
-        order, terms, bench.chain.chain_id, escrow.address, bench.chain.private_key(bench.seller)
+        order, terms, bench.chain_id, escrow.address, bench.chain.private_key(bench.seller)
     )
     th = eip712.terms_hash(terms)
     pick = (int(CheckpointKind.PICKED_UP), b"CNSHA", b"\x00" * 32, "")

@@ -1,0 +1,64 @@
+"""View calls on the client's hot path (the preflight checks before every step).
+
+A web3 contract call pays for ABI matching, argument validation and the request
+middleware on every call, several times the round trip to a local node; this encodes
+with a cached selector and sends `eth_call` straight to the provider. Anything unusual
+(an error, an unexpected result) falls back to the ordinary web3 call, which raises or
+returns exactly what it always did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_utils import keccak
+from web3 import Web3
+from web3.contract import Contract
+from web3.types import RPCEndpoint
+
+
+def _abi_type(param: Mapping[str, Any]) -> str:
+    kind = str(param["type"])
+    if kind.startswith("tuple"):
+        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
+    return kind
+
+
+class Views:
+    def __init__(self, w3: Web3) -> None:
+        self.w3 = w3
+        self._fns: dict[tuple[str, str], tuple[bytes, list[str], list[str]]] = {}
+
+    def _fn(self, contract: Contract, name: str) -> tuple[bytes, list[str], list[str]]:
+        key = (contract.address, name)
+        if key not in self._fns:
+            items: list[Any] = list(contract.abi)
+            item = next(i for i in items if i.get("type") == "function" and i["name"] == name)
+            ins = [_abi_type(p) for p in item["inputs"]]
+            outs = [_abi_type(p) for p in item["outputs"]]
+            selector = keccak(text=f"{name}({','.join(ins)})")[:4]
+            self._fns[key] = (selector, ins, outs)
+        return self._fns[key]
+
+    def call(self, contract: Contract, name: str, *args: Any) -> Any:
+        """`contract.functions.<name>(*args).call()` for views without addresses in their
+        results (eth_abi returns addresses lower-case, web3 checksummed)."""
+        selector, ins, outs = self._fn(contract, name)
+        data = "0x" + (selector + encode(ins, list(args))).hex()
+        try:
+            response = self.w3.provider.make_request(
+                RPCEndpoint("eth_call"), [{"to": contract.address, "data": data}, "latest"]
+            )
+            result = response.get("result") if "error" not in response else None
+            raw = bytes.fromhex(result[2:]) if isinstance(result, str) else bytes(result or b"")
+            values = decode(outs, raw) if raw else None
+        except Exception:
+            values = None
+        if values is None:
+            return getattr(contract.functions, name)(*args).call()
+        return values[0] if len(values) == 1 else list(values)
+
+
+__all__: Sequence[str] = ["Views"]
