@@ -1,0 +1,312 @@
+"""Two ways to run the very same suite bytecode (build/ artifacts) for the invariant machine.
+
+- `TesterBackend`: the session's chain (eth-tester, or Anvil), through web3, as every other
+  contract test runs it. About 30-50 transactions a second.
+- `RevmBackend`: pyrevm, an in-process revm. Not a chain (no RPC, no blocks beyond what it is
+  told), but it executes the same deployment bytecode as the same transactions, tens of
+  thousands a second: it carries the deep profile (`make fuzz`).
+
+Both speak raw calldata, so the machine encodes each call once with eth_abi and decodes
+revert data into the custom error's name and fields with the suite's ABIs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode, encode
+from eth_account import Account
+from eth_utils import function_signature_to_4byte_selector, to_checksum_address
+
+from tradelane.compiler import Artifact
+from tradelane.deploy import DEFAULT_PARAMS, create_address
+
+from .desk import _abi_type, _revert_data, error_table
+
+START_TIME = 1_800_000_000
+CHAIN_ID = 31_337
+USDC_UNIT = 10**6
+
+
+class Abi:
+    """Selectors and types of one contract's functions, for fast encoding without web3."""
+
+    def __init__(self, abi: Sequence[dict[str, Any]]) -> None:
+        self.abi = list(abi)
+        self.fns: dict[str, tuple[bytes, list[str], list[str]]] = {}
+        for item in abi:
+            if item["type"] != "function":
+                continue
+            ins = [_abi_type(i) for i in item["inputs"]]
+            outs = [_abi_type(o) for o in item["outputs"]]
+            sel = function_signature_to_4byte_selector(f"{item['name']}({','.join(ins)})")
+            self.fns[item["name"]] = (sel, ins, outs)
+
+    def enc(self, name: str, *args: Any) -> bytes:
+        sel, ins, _ = self.fns[name]
+        return sel + encode(ins, list(args))
+
+    def dec(self, name: str, data: bytes) -> Any:
+        outs = self.fns[name][2]
+        values = decode(outs, data)
+        return values[0] if len(values) == 1 else values
+
+
+@dataclass
+class Outcome:
+    """What a transaction did: success, or the decoded custom error."""
+
+    ok: bool
+    error: str = ""
+    args: tuple[Any, ...] = ()
+    timestamp: int = 0
+    gas_cost: int = 0
+
+
+class Backend:
+    """The common shape; see the two implementations below."""
+
+    __test__ = False
+
+    chain_id: int
+    addresses: dict[str, str]  # contract name -> address
+    accounts: dict[str, str]  # party name -> address
+    errors: dict[bytes, tuple[str, list[str]]]
+    abis: dict[str, Abi]
+    slack: int  # the next transaction's timestamp lies in [now() + 1, now() + slack]
+
+    def window(self) -> tuple[int, int]:
+        now = self.now()
+        return now + 1, now + self.slack
+
+    def tx(self, sender: str, to: str, data: bytes, value: int = 0) -> Outcome:
+        raise NotImplementedError
+
+    def view(self, to: str, data: bytes) -> bytes:
+        raise NotImplementedError
+
+    def eth(self, address: str) -> int:
+        raise NotImplementedError
+
+    def now(self) -> int:
+        raise NotImplementedError
+
+    def warp(self, seconds: int) -> None:
+        raise NotImplementedError
+
+    def sign_hash(self, signer: str, digest: bytes) -> bytes:
+        raise NotImplementedError
+
+    # helpers over the above
+    def call(self, contract: str, fn: str, *args: Any) -> Any:
+        abi = self.abis[contract]
+        return abi.dec(fn, self.view(self.addresses[contract], abi.enc(fn, *args)))
+
+    def send(self, sender: str, contract: str, fn: str, *args: Any, value: int = 0) -> Outcome:
+        return self.tx(sender, self.addresses[contract], self.abis[contract].enc(fn, *args), value)
+
+    def decode_error(self, raw: bytes) -> tuple[str, tuple[Any, ...]]:
+        if len(raw) >= 4 and raw[:4] in self.errors:
+            name, types = self.errors[raw[:4]]
+            values = tuple(
+                to_checksum_address(v) if t == "address" else v
+                for t, v in zip(types, decode(types, raw[4:]), strict=True)
+            )
+            return name, values
+        return f"<undecoded 0x{raw.hex()}>", ()
+
+
+def _abis(artifacts: dict[str, Artifact]) -> dict[str, Abi]:
+    names = ("TradeEscrow", "LogisticsTracker", "DisputeArbitration", "TestStablecoin")
+    out = {n: Abi(artifacts[n].abi) for n in names}
+    out["USDC"] = out["TestStablecoin"]
+    out["RevertingReceiver"] = Abi(artifacts["RevertingReceiver"].abi)
+    return out
+
+
+def _errors(artifacts: dict[str, Artifact]) -> dict[bytes, tuple[str, list[str]]]:
+    class _C:  # error_table wants objects with .abi
+        def __init__(self, abi: Any) -> None:
+            self.abi = abi
+
+    names = ("TradeEscrow", "LogisticsTracker", "DisputeArbitration", "TestStablecoin")
+    return error_table([_C(artifacts[n].abi) for n in (*names, "RevertingReceiver")])  # type: ignore[list-item]
+
+
+class TesterBackend(Backend):
+    """The session chain through web3 (the suite, USDC and a reverting seller are deployed)."""
+
+    def __init__(
+        self,
+        chain: Any,
+        suite: Any,
+        artifacts: dict[str, Artifact],
+        accounts: dict[str, str],
+        wall: str,
+    ) -> None:
+        self.chain = chain
+        self.w3 = chain.w3
+        self.chain_id = chain.chain_id
+        self.accounts = accounts
+        self.addresses = {name: suite[name].address for name in suite}
+        self.addresses["RevertingReceiver"] = wall
+        self.abis = _abis(artifacts)
+        self.errors = _errors(artifacts)
+        self.slack = 30
+
+    def tx(self, sender: str, to: str, data: bytes, value: int = 0) -> Outcome:
+        try:
+            tx_hash = self.w3.eth.send_transaction(
+                {"from": sender, "to": to, "data": data, "value": value, "gas": 6_000_000}
+            )
+        except Exception as exc:  # eth-tester raises on revert; Anvil answers an RPC error
+            raw = _revert_data(exc)
+            name, args = self.decode_error(bytes.fromhex(raw[2:]) if raw.startswith("0x") else b"")
+            return Outcome(False, name, args)
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
+        cost = int(receipt["gasUsed"]) * int(receipt["effectiveGasPrice"])
+        if receipt["status"] != 1:
+            return Outcome(False, "<reverted without data>", (), gas_cost=cost)
+        block = self.w3.eth.get_block(receipt["blockNumber"])
+        return Outcome(True, timestamp=int(block["timestamp"]), gas_cost=cost)
+
+    def view(self, to: str, data: bytes) -> bytes:
+        return bytes(self.w3.eth.call({"to": to, "data": data}))
+
+    def eth(self, address: str) -> int:
+        return int(self.w3.eth.get_balance(address))
+
+    def now(self) -> int:
+        return int(self.chain.now())
+
+    def warp(self, seconds: int) -> None:
+        self.chain.time_travel(seconds)
+
+    def sign_hash(self, signer: str, digest: bytes) -> bytes:
+        key = self.chain.private_key(signer)
+        return bytes(Account.unsafe_sign_hash(digest, key).signature)
+
+
+class RevmBackend(Backend):
+    """pyrevm with the suite deployed as deploy_suite and the contract fixtures deploy it."""
+
+    def __init__(self, artifacts: dict[str, Artifact]) -> None:
+        from pyrevm import EVM, BlockEnv, CfgEnv, Env
+
+        self._BlockEnv = BlockEnv
+        self.chain_id = CHAIN_ID
+        self.time = START_TIME
+        self.block = 1
+        self.evm = EVM(
+            spec_id="PRAGUE",
+            env=Env(
+                cfg=CfgEnv(chain_id=CHAIN_ID),
+                block=BlockEnv(timestamp=self.time, number=self.block, basefee=0),
+            ),
+        )
+        self.slack = 1
+        self.abis = _abis(artifacts)
+        self.errors = _errors(artifacts)
+        names = (
+            "operator",
+            "treasury",
+            "buyer",
+            "seller",
+            "carrier",
+            "customs",
+            "inspector",
+            "arbitrator0",
+            "arbitrator1",
+            "arbitrator2",
+            "outsider",
+        )
+        self.keys: dict[str, bytes] = {}
+        self.accounts = {}
+        for i, name in enumerate(names):
+            key = (0xA11CE + i).to_bytes(32, "big")
+            address = Account.from_key(key).address
+            self.keys[address] = key
+            self.accounts[name] = address
+            self.evm.set_balance(address, 10**24)
+        op = self.accounts["operator"]
+        self.addresses: dict[str, str] = {}
+
+        def deploy(name: str, artifact: str, types: list[str], args: list[Any], by: str) -> str:
+            code = bytes.fromhex(artifacts[artifact].bytecode.removeprefix("0x"))
+            address = to_checksum_address(self.evm.deploy(by, code + encode(types, args)))
+            self.addresses[name] = address
+            return address
+
+        deploy(
+            "DisputeArbitration",
+            "DisputeArbitration",
+            ["address", "uint256", "uint64"],
+            [op, DEFAULT_PARAMS["arbitration_cost"], DEFAULT_PARAMS["ruling_period"]],
+            op,
+        )
+        nonce = self.evm.basic(op).nonce
+        escrow_at = create_address(op, nonce + 1)
+        deploy("LogisticsTracker", "LogisticsTracker", ["address", "address"], [op, escrow_at], op)
+        deploy(
+            "TradeEscrow",
+            "TradeEscrow",
+            ["address", "address", "address"],
+            [op, self.accounts["treasury"], self.addresses["LogisticsTracker"]],
+            op,
+        )
+        assert self.addresses["TradeEscrow"] == escrow_at
+        deploy("USDC", "TestStablecoin", ["string", "string", "uint8"], ["USD Coin", "USDC", 6], op)
+        deploy("RevertingReceiver", "RevertingReceiver", [], [], self.accounts["seller"])
+        for i in range(3):
+            self._must(op, "DisputeArbitration", "registerArbitrator", self.accounts[f"arbitrator{i}"])
+        for role, who in (("CUSTOMS_ROLE", "customs"), ("INSPECTOR_ROLE", "inspector")):
+            role_id = self.call("LogisticsTracker", role)
+            self._must(op, "LogisticsTracker", "grantRole", role_id, self.accounts[who])
+        for holder in ("buyer", "seller"):
+            self._must(op, "USDC", "mint", self.accounts[holder], 1_000_000 * USDC_UNIT)
+        self._must(
+            self.accounts["buyer"], "USDC", "approve", self.addresses["TradeEscrow"], 2**256 - 1
+        )
+
+    def _must(self, sender: str, contract: str, fn: str, *args: Any) -> None:
+        out = self.send(sender, contract, fn, *args)
+        assert out.ok, f"{contract}.{fn}: {out.error}{out.args}"
+
+    def _advance(self) -> None:
+        self.block += 1
+        self.evm.set_block_env(self._BlockEnv(timestamp=self.time, number=self.block, basefee=0))
+
+    def tx(self, sender: str, to: str, data: bytes, value: int = 0) -> Outcome:
+        now = self.time + 1  # each transaction in a block of its own, one second later
+        self.time = now
+        self._advance()
+        try:
+            self.evm.message_call(sender, to, data, value=value, gas=10_000_000)
+        except RuntimeError as exc:
+            text = str(exc)
+            raw = b""
+            if "output: 0x" in text:
+                raw = bytes.fromhex(text.split("output: 0x", 1)[1].split(" ", 1)[0].rstrip("}"))
+            name, args = self.decode_error(raw)
+            self.evm.reset_transient_storage()
+            return Outcome(False, name, args if raw else (text,))
+        self.evm.reset_transient_storage()
+        return Outcome(True, timestamp=now)
+
+    def view(self, to: str, data: bytes) -> bytes:
+        return bytes(self.evm.message_call(self.accounts["outsider"], to, data, is_static=True))
+
+    def eth(self, address: str) -> int:
+        return int(self.evm.get_balance(address))
+
+    def now(self) -> int:
+        return self.time
+
+    def warp(self, seconds: int) -> None:
+        self.time += seconds
+        self._advance()
+
+    def sign_hash(self, signer: str, digest: bytes) -> bytes:
+        return bytes(Account.unsafe_sign_hash(digest, self.keys[signer]).signature)
