@@ -12,7 +12,6 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tradelane._client.render import holdings_table, timeline_table
 from tradelane.errors import TradelaneError
 
 CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for the run) or a URL."
@@ -41,45 +41,6 @@ def _chain(target: str) -> Iterator[Any]:
 
 
 # ---------------------------------------------------------------------------- rendering
-
-
-def timeline_table(client: Any, trade: Any, title: str | None = None) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
-    for column in ("time (UTC)", "actor", "action / stage", "location", "document"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("money", overflow="fold")
-    for entry in client.timeline(trade):
-        when = datetime.fromtimestamp(entry.time, UTC).strftime("%Y-%m-%d %H:%M")
-        table.add_row(
-            when,
-            client.name_of(entry.actor),
-            entry.action,
-            entry.location,
-            entry.document,
-            entry.money,
-        )
-    return table
-
-
-def holdings_table(client: Any, accounts: dict[str, str], title: str = "Who holds what") -> Table:
-    tokens = list(client.tokens.values())
-    table = Table(title=title, title_justify="left", header_style="bold")
-    table.add_column("party")
-    for token in tokens:
-        table.add_column(token.symbol, justify="right")
-        table.add_column(f"{token.symbol} owed", justify="right")
-    rows = dict(accounts)
-    rows["escrow"] = client.escrow.address
-    for name, address in rows.items():
-        cells = []
-        for token in tokens:
-            balance = token.decimal(client.balance(address, token))
-            shown = f"{balance:,.4f}" if token.is_eth else f"{balance:,.2f}"
-            cells.append(shown)
-            owed = client.owed(address, token) if name != "escrow" else 0
-            cells.append(token.format(owed).split(" ")[0] if owed else "")
-        table.add_row(name, *cells)
-    return table
 
 
 def order_summary(client: Any, trade: Any) -> dict[str, Any]:

@@ -850,6 +850,18 @@ class TradeClient:
                 entries.append(entry)
         return entries
 
+    def timeline_table(self, trade: Trade | bytes | str, title: str | None = None) -> Any:
+        """The timeline as a rich Table (print it with rich, or `print_timeline`)."""
+        from tradelane._client.render import timeline_table
+
+        return timeline_table(self, trade if isinstance(trade, Trade) else self.trade(trade), title)
+
+    def print_timeline(self, trade: Trade | bytes | str, console: Any = None) -> None:
+        """Print the order's timeline as a table."""
+        from rich.console import Console
+
+        (console or Console()).print(self.timeline_table(trade))
+
     # ------------------------------------------------------------------ sending
 
     def _send(self, action: str, fn: ContractFunction, sender: str, *, value: int = 0) -> TxResult:

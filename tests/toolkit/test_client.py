@@ -270,3 +270,15 @@ def test_revert_data_from_web3_exceptions():
     )
     assert revert_data(rpc) == DATA
     assert revert_data(ValueError("not a revert")) is None
+
+
+def test_timeline_prints_as_a_table(client, trade):
+    from rich.console import Console
+
+    client.fund(trade, quote=client.sign_quote(trade))
+    client.checkpoint(trade, "picked_up", location="NLRTM", document="BL-9")
+    console = Console(record=True, width=160)
+    client.print_timeline(trade.id_hex, console=console)
+    text = console.export_text()
+    for word in ("registered", "funded", "picked_up", "NLRTM", "1.5 ETH into escrow"):
+        assert word in text
