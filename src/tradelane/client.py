@@ -66,6 +66,7 @@ from tradelane.types import (
     Order,
     OrderMoney,
     OrderState,
+    OrderView,
     Quote,
     Reputation,
     Stage,
@@ -417,6 +418,12 @@ class TradeClient:
     def state(self, trade: Trade | bytes | str) -> OrderState:
         oid = trade.id if isinstance(trade, Trade) else _id_bytes(trade)
         return OrderState.from_tuple(self._views.call(self.escrow, "orderState", oid))
+
+    def order(self, trade: Trade | bytes | str) -> OrderView:
+        """The order as a whole: terms (rebuilt from events if need be), state and money."""
+        t = trade if isinstance(trade, Trade) else self.trade(trade)
+        token = self.token(t.order.token)
+        return OrderView(t, self.state(t), self.money(t), token.symbol, token.decimals)
 
     def status(self, trade: Trade | bytes | str) -> Status:
         return self.state(trade).status

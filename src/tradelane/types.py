@@ -352,3 +352,37 @@ class TimelineEntry:
     money: str = ""  # money moved, formatted
     amounts: dict[str, Decimal] = field(default_factory=dict)  # to_seller/to_buyer/fee
     tx_hash: str = ""
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """One order as a whole: its terms, live state and money, with amounts as Decimals."""
+
+    trade: Trade
+    state: OrderState
+    money: OrderMoney
+    token_symbol: str
+    token_decimals: int
+
+    @property
+    def status(self) -> Status:
+        return self.state.status
+
+    def decimal(self, units: int) -> Decimal:
+        return Decimal(units).scaleb(-self.token_decimals)
+
+    @property
+    def price(self) -> Decimal:
+        return self.decimal(self.trade.order.price)
+
+    @property
+    def amounts(self) -> dict[str, Decimal]:
+        """deposit, seller_received, buyer_refunded, fee and locked, in whole tokens."""
+        m = self.money
+        return {
+            "deposit": self.decimal(m.deposit),
+            "seller_received": self.decimal(m.seller_received),
+            "buyer_refunded": self.decimal(m.buyer_refunded),
+            "fee": self.decimal(m.fee),
+            "locked": self.decimal(m.locked),
+        }

@@ -282,3 +282,14 @@ def test_timeline_prints_as_a_table(client, trade):
     text = console.export_text()
     for word in ("registered", "funded", "picked_up", "NLRTM", "1.5 ETH into escrow"):
         assert word in text
+
+
+def test_order_view(client, trade):
+    from decimal import Decimal
+
+    client.fund(trade, quote=client.sign_quote(trade))
+    view = client.order(trade.id_hex)
+    assert view.trade == trade and view.status == Status.FUNDED
+    assert view.price == Decimal("1.5") and view.token_symbol == "ETH"
+    assert view.amounts["locked"] == Decimal("1.5")
+    assert view.amounts["seller_received"] == 0
