@@ -210,3 +210,9 @@ def test_run_scenario_as_an_ape_script():
         env=env,
     )
     assert "1 of 1 scenarios passed" in result.stdout, result.stdout + result.stderr
+
+
+def test_demo_on_the_session_chain_kind(chain, chain_kind, capsys):
+    code, out, _ = run_cli(["demo", "--chain", chain_kind, "--json"], capsys)
+    assert code == 0
+    assert json.loads(out)["order"]["status"] == "completed"
