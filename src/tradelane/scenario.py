@@ -38,7 +38,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tradelane.amounts import (
     Amount,
     compare,
-    format_decimal,
     parse_amount,
     parse_bps,
     parse_comparison,
@@ -309,16 +308,6 @@ class Scenario(_Model):
 
 
 # ---------------------------------------------------------------------------- loading
-
-
-def _where(prefix: str, loc: tuple[Any, ...]) -> str:
-    parts = [prefix] if prefix else []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1] if parts else ''}[{item}]"]
-        else:
-            parts.append(str(item))
-    return ".".join(parts)
 
 
 def _first_error(file: str, where: str, exc: ValidationError) -> ScenarioInvalid:
@@ -1036,7 +1025,3 @@ def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
     if step.expect_error is not None:
         sr.outcome = "failed"
         sr.message = f"expected {step.expect_error}, but the step succeeded"
-
-
-def format_decimal_amount(value: Decimal) -> str:  # re-exported for notebooks
-    return format_decimal(value)
