@@ -377,7 +377,9 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
                     file, f"token '{symbol}', field 'mint.{holder}'", "no such party"
                 )
             try:
-                parse_amount(amount)
+                Amount(parse_amount(amount).value, str(symbol).upper()).to_units(
+                    tokens[str(symbol).upper()].decimals
+                )
             except ValueError as exc:
                 raise ScenarioInvalid(
                     file, f"token '{symbol}', field 'mint.{holder}'", str(exc)
@@ -402,12 +404,21 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
                 raise ScenarioInvalid(
                     file, f"order '{name}', field 'panel'", f"no party named {member!r}"
                 )
-        symbol = parse_amount(order.price).symbol
+        price = parse_amount(order.price)
+        symbol = price.symbol
         if symbol and symbol != "ETH" and symbol not in tokens:
             raise ScenarioInvalid(
                 file,
                 f"order '{name}', field 'price'",
                 f"unknown token {symbol}; declare it under tokens",
+            )
+        try:
+            units = price.to_units(tokens[symbol].decimals if symbol in tokens else 18)
+        except ValueError as exc:
+            raise ScenarioInvalid(file, f"order '{name}', field 'price'", str(exc)) from None
+        if not 0 < units < 2**96:
+            raise ScenarioInvalid(
+                file, f"order '{name}', field 'price'", "must be above zero and fit in uint96"
             )
         orders[str(name)] = order
     raw_steps = data["steps"]
