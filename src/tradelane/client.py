@@ -50,7 +50,7 @@ from tradelane._client.reverts import (
     error_class,
     revert_data,
 )
-from tradelane._client.views import Views
+from tradelane._client.views import Views, encode_call
 from tradelane.amounts import Amount, format_units, parse_amount, parse_bps, parse_duration
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
@@ -877,7 +877,7 @@ class TradeClient:
             "from": address,
             "to": fn.address,
             "value": value,
-            "data": fn._encode_transaction_data(),
+            "data": encode_call(fn),
         }
         return self._submit(action, tx, address)
 

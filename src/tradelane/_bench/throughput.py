@@ -23,8 +23,7 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_abi import encode
@@ -34,7 +33,8 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from tradelane._client import eip712
-from tradelane._client.pipeline import batched
+from tradelane._client.pipeline import await_receipts, send_raw_batch
+from tradelane._client.views import encode_call
 from tradelane.chain import Chain, connect
 from tradelane.client import TradeClient
 from tradelane.compiler import Artifact, compile_contracts
@@ -61,6 +61,7 @@ class Bench:
     arbitrator: ChecksumAddress
     nonce: int = 0
     chain_id: int = 0
+    clients: dict[str, TradeClient] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.chain_id = self.chain.chain_id
@@ -73,6 +74,15 @@ class Bench:
         client = TradeClient(self.chain, self.deployment, artifacts=self.artifacts, **kwargs)
         for who in (self.buyer, self.seller, self.carrier, self.treasury):
             client.add_key(self.chain.private_key(who))
+        return client
+
+    def cached_client(self, mode: str) -> TradeClient:
+        """One client per mode for the whole run; its counted nonces are dropped at each
+        call, since the other modes send from the same accounts in between."""
+        if mode not in self.clients:
+            self.clients[mode] = self.client()
+        client = self.clients[mode]
+        client._nonces.clear()
         return client
 
     def next_nonce(self) -> int:
@@ -135,7 +145,7 @@ def _waves(trades: int, wave: int) -> Iterator[int]:
 
 
 def run_client(bench: Bench, trades: int, wave: int) -> None:
-    client = bench.client()
+    client = bench.cached_client("client")
     for size in _waves(trades, wave):
         for _ in range(size):
             trade = client.new_trade(
@@ -154,7 +164,7 @@ def run_client(bench: Bench, trades: int, wave: int) -> None:
 
 
 def run_client_pipelined(bench: Bench, trades: int, wave: int) -> None:
-    client = bench.client()
+    client = bench.cached_client("client_pipelined")
     with client.pipeline(batch=10 * wave) as pipe:
         for size in _waves(trades, wave):
             batch = [
@@ -232,8 +242,9 @@ def run_raw_web3(bench: Bench, trades: int, wave: int) -> None:
         send(fn, sender, value)
 
 
-def presign(bench: Bench, trades: int, wave: int) -> list[bytes]:
-    """Every transaction of `trades` trades, signed, in the order they must be mined."""
+def presign(bench: Bench, trades: int, wave: int) -> list[list[bytes]]:
+    """Every transaction of `trades` trades, signed, in groups of independent transactions
+    (a wave's funds, then its pickups, ...) in the order they must be mined."""
     w3 = bench.w3
     block = w3.eth.get_block("latest")
     max_fee = int(block.get("baseFeePerGas", 0) or 0) * 4 + 10**9
@@ -241,102 +252,86 @@ def presign(bench: Bench, trades: int, wave: int) -> list[bytes]:
         a: int(w3.eth.get_transaction_count(a, "pending"))
         for a in (bench.buyer, bench.carrier, bench.treasury)
     }
-    chain_id = bench.chain.chain_id
-    raw: list[bytes] = []
+    keys = {a: bench.chain.private_key(a) for a in nonces}
+    groups: list[list[bytes]] = []
 
-    def sign(fn: Any, sender: ChecksumAddress, value: int) -> None:
+    def sign(fn: Any, sender: ChecksumAddress, value: int) -> bytes:
         tx = {
             "to": fn.address,
-            "data": fn._encode_transaction_data(),
+            "data": encode_call(fn),
             "value": value,
             "gas": 400_000,
             "nonce": nonces[sender],
-            "chainId": chain_id,
+            "chainId": bench.chain_id,
             "maxFeePerGas": max_fee,
             "maxPriorityFeePerGas": 10**9,
             "type": 2,
         }
         nonces[sender] += 1
-        raw.append(
-            bytes(Account.sign_transaction(tx, bench.chain.private_key(sender)).raw_transaction)
-        )
+        return bytes(Account.sign_transaction(tx, keys[sender]).raw_transaction)
 
     for size in _waves(trades, wave):
         steps = [_steps(bench, bench.next_nonce()) for _ in range(size)]
         for index in range(4):  # every fund of the wave, then every pickup, ...
-            for trade_steps in steps:
-                _name, fn, sender, value = trade_steps[index]
-                sign(fn, sender, value)
-        _name, fn, sender, value = _withdraw(bench)
-        sign(fn, sender, value)
-    return raw
-
-
-def send_raw_all(w3: Web3, raw: list[bytes], batch: int = 500) -> list[str]:
-    """Send pre-signed transactions in order as fast as the node takes them."""
-    hashes: list[str] = []
-    for start in range(0, len(raw), batch):
-        chunk = raw[start : start + batch]
-        sent = batched(w3, [lambda r=r: w3.eth.send_raw_transaction(r) for r in chunk])
-        hashes += [h.to_0x_hex() if hasattr(h, "to_0x_hex") else str(h) for h in sent]
-    return hashes
+            groups.append([sign(*trade_steps[index][1:]) for trade_steps in steps])
+        groups.append([sign(*_withdraw(bench)[1:])])
+    return groups
 
 
 def run_ceiling(bench: Bench, trades: int, wave: int) -> tuple[float, int]:
-    """Seconds to get `trades` pre-signed trades mined, and how many transactions."""
-    raw = presign(bench, trades, wave)
+    """Seconds to get `trades` pre-signed trades mined, and how many transactions: each group
+    sent in one JSON-RPC batch, its receipts awaited (in batches) before the next group."""
+    groups = presign(bench, trades, wave)
     w3 = bench.w3
+    receipts: list[Any] = []
     started = time.perf_counter()
-    hashes = send_raw_all(w3, raw)
-    last = w3.eth.wait_for_transaction_receipt(hashes[-1], timeout=300, poll_latency=0.01)
+    for group in groups:
+        receipts += await_receipts(w3, send_raw_batch(w3, group))
     elapsed = time.perf_counter() - started
-    if last["status"] != 1:
-        raise RuntimeError("the ceiling's last transaction reverted")
-    receipts = batched(w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in hashes])
     failed = sum(1 for r in receipts if r["status"] != 1)
     if failed:
         raise RuntimeError(f"{failed} of the ceiling's transactions reverted")
-    return elapsed, len(raw)
+    return elapsed, len(receipts)
 
 
 # ------------------------------------------------------------------------------- the run
-
-
-@contextmanager
-def _clock(out: dict[str, float], name: str) -> Iterator[None]:
-    started = time.perf_counter()
-    yield
-    out[name] = time.perf_counter() - started
 
 
 def run(
     kind: str,
     trades: int,
     *,
-    wave: int = 100,
+    wave: int = 50,
     modes: tuple[str, ...] = ("raw_web3", "client", "client_pipelined", "ceiling"),
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
     artifacts = compile_contracts()
-    seconds: dict[str, float] = {}
+    seconds = dict.fromkeys(modes, 0.0)
+    runners = {
+        "client": run_client,
+        "client_pipelined": run_client_pipelined,
+        "raw_web3": run_raw_web3,
+    }
     with connect(kind) as chain:
         bench = setup(chain, artifacts)
         # Warm-up (not timed): one trade through each path, so imports and caches are hot.
-        run_client(bench, 1, wave)
-        run_raw_web3(bench, 1, wave)
         for mode in modes:
-            say(f"{mode}: {trades} trades")
-            if mode == "ceiling":
-                seconds[mode], txs = run_ceiling(bench, trades, wave)
-                continue
-            runner = {
-                "client": run_client,
-                "client_pipelined": run_client_pipelined,
-                "raw_web3": run_raw_web3,
-            }[mode]
-            with _clock(seconds, mode):
-                runner(bench, trades, wave)
+            if mode in runners:
+                runners[mode](bench, 1, wave)
+        # The modes take turns, a wave each, in a rotating order, so a change in the
+        # machine's load (other jobs on a shared machine) falls on every mode alike.
+        waves = list(_waves(trades, wave))
+        for index, size in enumerate(waves):
+            say(f"wave {index + 1}/{len(waves)}: {size} trades per mode")
+            for mode in modes[index % len(modes) :] + modes[: index % len(modes)]:
+                if mode == "ceiling":
+                    elapsed, _count = run_ceiling(bench, size, wave)
+                    seconds[mode] += elapsed
+                    continue
+                started = time.perf_counter()
+                runners[mode](bench, size, wave)
+                seconds[mode] += time.perf_counter() - started
         anvil_rss = _anvil_peak_kib(chain)
     txs = trades * 4 + -(-trades // wave)
     tps = {m: round(trades / s, 2) for m, s in seconds.items()}

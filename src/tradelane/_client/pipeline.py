@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from eth_account import Account
 from eth_typing import ChecksumAddress
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from tradelane.errors import TradelaneError
 from tradelane.types import TxResult
@@ -50,6 +51,26 @@ def batched(w3: Web3, calls: Sequence[Callable[[], Any]]) -> list[Any]:
         except Exception:
             pass
     return [call() for call in calls]
+
+
+def send_raw_batch(w3: Web3, raws: Sequence[bytes]) -> list[str]:
+    """Send signed transactions in order, in one JSON-RPC batch when the provider can (web3
+    itself refuses to batch sends); returns their hashes. Raises on the first refusal."""
+    provider: Any = w3.provider
+    if not raws:
+        return []
+    if not hasattr(provider, "make_batch_request"):
+        return [w3.eth.send_raw_transaction(raw).to_0x_hex() for raw in raws]
+    method = RPCEndpoint("eth_sendRawTransaction")
+    responses = provider.make_batch_request([(method, ["0x" + raw.hex()]) for raw in raws])
+    if isinstance(responses, dict):  # the whole batch was refused
+        raise TradelaneError(f"the node refused the batch: {responses.get('error')}")
+    hashes = []
+    for response in responses:
+        if "error" in response:
+            raise TradelaneError(f"the node refused a transaction: {response['error']}")
+        hashes.append(str(response["result"]))
+    return hashes
 
 
 @dataclass
@@ -123,7 +144,8 @@ class Pipeline:
         senders = {q.sender for q in queue if q.sender not in client._nonces}
         for sender in senders:
             client._nonces[sender] = int(w3.eth.get_transaction_count(sender, "pending"))
-        sends: list[Callable[[], Any]] = []
+        raws: list[bytes] = []
+        unkeyed: list[tuple[_Queued, dict[str, Any]]] = []
         for q, estimate in zip(queue, estimates, strict=True):
             q.tx["gas"] = min(int(int(estimate) * GAS_MARGIN) + 10_000, gas_limit)
             nonce = client._nonces[q.sender]
@@ -140,23 +162,21 @@ class Pipeline:
                     },
                     client.keys[q.sender],
                 )
-                raw = signed.raw_transaction
-                sends.append(lambda raw=raw: w3.eth.send_raw_transaction(raw))
+                raws.append(bytes(signed.raw_transaction))
             else:
-                tx = {**q.tx, "nonce": nonce}
-                sends.append(lambda tx=tx: w3.eth.send_transaction(tx))
+                unkeyed.append((q, {**q.tx, "nonce": nonce}))
+        keyed = [q for q in queue if q.sender in client.keys]
         try:
-            hashes = batched(w3, sends)
+            for q, tx_hash in zip(keyed, send_raw_batch(w3, raws), strict=True):
+                q.result.tx_hash = tx_hash
+            for q, tx in unkeyed:  # the node signs: one request each
+                q.result.tx_hash = w3.eth.send_transaction(tx).to_0x_hex()  # type: ignore[arg-type]
         except Exception as exc:
             for sender in {q.sender for q in queue}:  # the node decides the nonces again
                 client._nonces.pop(sender, None)
             raise TradelaneError(
                 f"sending {len(queue)} pipelined transactions failed: {exc}"
             ) from exc
-        for q, tx_hash in zip(queue, hashes, strict=True):
-            q.result.tx_hash = bytes(tx_hash).hex() if not isinstance(tx_hash, str) else tx_hash
-            if not q.result.tx_hash.startswith("0x"):
-                q.result.tx_hash = "0x" + q.result.tx_hash
         receipts = self._receipts([q.result.tx_hash for q in queue])
         numbers = sorted({int(r["blockNumber"]) for r in receipts})
         blocks = batched(w3, [lambda n=n: w3.eth.get_block(n) for n in numbers])
@@ -173,27 +193,31 @@ class Pipeline:
         return [q.result for q in queue]
 
     def _receipts(self, hashes: list[str]) -> list[Any]:
-        w3 = self.client.w3
-        found: dict[str, Any] = {}
-        deadline = time.monotonic() + RECEIPT_TIMEOUT
-        delay = 0.0
-        while True:
-            missing = [h for h in hashes if h not in found]
-            if not missing:
-                return [found[h] for h in hashes]
-            if time.monotonic() > deadline:
-                raise TradelaneError(f"{len(missing)} pipelined transactions not mined in time")
-            time.sleep(delay)
-            delay = min(0.05 + delay * 2, 1.0)
-            try:
-                got = batched(w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in missing])
-            except Exception:  # some not mined yet: ask one by one
-                got = []
-                for h in missing:
-                    try:
-                        got.append(w3.eth.get_transaction_receipt(h))  # type: ignore[arg-type]
-                    except Exception:
-                        got.append(None)
-            for h, receipt in zip(missing, got, strict=True):
-                if receipt is not None:
-                    found[h] = receipt
+        return await_receipts(self.client.w3, hashes)
+
+
+def await_receipts(w3: Web3, hashes: Sequence[str], timeout: float = RECEIPT_TIMEOUT) -> list[Any]:
+    """The receipts of `hashes`, asked for in batches until every one is mined."""
+    found: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    delay = 0.0
+    while True:
+        missing = [h for h in hashes if h not in found]
+        if not missing:
+            return [found[h] for h in hashes]
+        if time.monotonic() > deadline:
+            raise TradelaneError(f"{len(missing)} pipelined transactions not mined in time")
+        time.sleep(delay)
+        delay = min(0.01 + delay * 2, 0.5)
+        try:
+            got = batched(w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in missing])
+        except Exception:  # some not mined yet: ask one by one
+            got = []
+            for h in missing:
+                try:
+                    got.append(w3.eth.get_transaction_receipt(h))  # type: ignore[arg-type]
+                except Exception:
+                    got.append(None)
+        for h, receipt in zip(missing, got, strict=True):
+            if receipt is not None:
+                found[h] = receipt

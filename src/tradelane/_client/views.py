@@ -61,4 +61,18 @@ class Views:
         return values[0] if len(values) == 1 else list(values)
 
 
-__all__: Sequence[str] = ["Views"]
+def encode_call(fn: Any) -> str:
+    """`fn._encode_transaction_data()` of a web3 ContractFunction with its arguments bound,
+    encoded by eth_abi directly (a tenth of web3's time); web3's own encoding when the
+    arguments need web3's normalising (ENS names, unusual types)."""
+    try:
+        types = [_abi_type(p) for p in fn.abi["inputs"]]
+        selector = keccak(text=f"{fn.abi['name']}({','.join(types)})")[:4]
+        if fn.kwargs:
+            raise ValueError("keyword arguments")
+        return "0x" + (selector + encode(types, list(fn.args))).hex()
+    except Exception:
+        return str(fn._encode_transaction_data())
+
+
+__all__: Sequence[str] = ["Views", "encode_call"]
