@@ -489,7 +489,7 @@ def _parse_step(
         raise ScenarioInvalid(file, f"{label}, field 'by'", f"say who does {action.do}")
     for key in ("by", "relay_by", "to"):
         who = getattr(action, key)
-        if who is not None and who not in parties and who != "operator":
+        if who is not None and who not in parties and who not in ("operator", "treasury"):
             raise ScenarioInvalid(file, f"{label}, field '{key}'", f"no party named {who!r}")
     if (
         action.token is not None
