@@ -192,6 +192,8 @@ class TradeClient:
         self._nonces: dict[ChecksumAddress, int] = {}
         self._checkpoint_nonce = int.from_bytes(os.urandom(6), "big")
         self._pipeline: Pipeline | None = None
+        # Contract accounts (test doubles that refuse ETH): address -> (owner, contract).
+        self._proxies: dict[ChecksumAddress, tuple[ChecksumAddress, Contract]] = {}
         self._block: tuple[float, Any] = (0.0, None)  # (when, block) for gas limit and fees
         self._views = Views(self.w3)  # the preflight checks' view calls, without web3's overhead
 
@@ -246,6 +248,25 @@ class TradeClient:
         amount = ETH.units(parse_amount(eth) if not isinstance(eth, Amount) else eth)
         if amount:
             self.send_eth(self.operator, address, amount)
+        return address
+
+    def add_contract_account(
+        self, name: str, *, owner: str, kind: str = "RevertingReceiver"
+    ) -> ChecksumAddress:
+        """A party that is a contract refusing ETH payments (a test double, `kind`), owned by
+        `owner`: its transactions go through `act(target, data)`, sent by the owner. Pushed
+        ETH payouts to it fail and are credited for withdrawal instead."""
+        owner = to_checksum_address(owner)
+        artifact = self.artifacts[kind]
+        tx: dict[str, Any] = {"from": owner, "value": 0, "data": artifact.bytecode}
+        result = self._submit(f"deploy {kind}", tx, owner)
+        receipt = self.w3.eth.get_transaction_receipt(HexStr(result.tx_hash))
+        address = to_checksum_address(str(receipt["contractAddress"]))
+        contract = self.w3.eth.contract(address=address, abi=artifact.abi)
+        self._proxies[address] = (owner, contract)
+        self.events.add(kind, address, artifact.abi)
+        self.names[address] = name
+        self.names.setdefault(owner, f"{name} (owner)")
         return address
 
     def private_key(self, address: str) -> str:
@@ -873,6 +894,10 @@ class TradeClient:
 
     def _send(self, action: str, fn: ContractFunction, sender: str, *, value: int = 0) -> TxResult:
         address = to_checksum_address(sender)
+        if address in self._proxies:  # a contract account acts through its owner
+            owner, proxy = self._proxies[address]
+            fn = proxy.functions.act(fn.address, encode_call(fn))
+            address = owner
         tx: dict[str, Any] = {
             "from": address,
             "to": fn.address,

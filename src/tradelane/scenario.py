@@ -49,7 +49,7 @@ from tradelane.compiler import Artifact
 from tradelane.errors import TradelaneError
 from tradelane.types import CheckpointKind, Incoterm, Stage, Status, Trade
 
-ROLES = ("buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator")
+ROLES = ("buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator", "observer")
 ACTIONS = (
     "register",
     "accept",
@@ -146,8 +146,13 @@ def _check_duration(value: Any) -> str | int:
 
 
 class PartySpec(_Model):
-    role: Literal["buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator"]
+    role: Literal[
+        "buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator", "observer"
+    ]
     eth: str = DEFAULT_PARTY_ETH
+    #: eoa: a plain account; rejects_eth: a contract that refuses ETH, so pushed payouts to it
+    #: are credited for withdrawal (it cannot sign quotes or checkpoints).
+    wallet: Literal["eoa", "rejects_eth"] = "eoa"
 
     _eth = field_validator("eth", mode="before")(_check_amount)
 
@@ -689,6 +694,11 @@ class _Runner:
             if party.role == "operator":
                 self.addr[name] = c.operator
                 c.names[c.operator] = name
+            elif party.wallet == "rejects_eth":
+                owner = c.new_account(
+                    f"{name} (owner)", eth=party.eth, seed=f"{self.seed}:{s.name}:owner"
+                )
+                self.addr[name] = c.add_contract_account(name, owner=owner)
             else:
                 self.addr[name] = c.new_account(name, eth=party.eth, seed=f"{self.seed}:{s.name}")
         self.addr.setdefault("operator", c.operator)
