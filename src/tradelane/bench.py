@@ -130,3 +130,59 @@ def _print_throughput(result: dict[str, Any]) -> None:
         f"peak RSS: python {rss['python'] / 1024:.0f} MiB, anvil "
         f"{(rss['anvil'] or 0) / 1024:.0f} MiB"
     )
+
+
+@bench.command()
+@click.option(
+    "--levels",
+    default="1,1000,10000",
+    show_default=True,
+    help="Existing orders at which to measure, comma-separated.",
+)
+@click.option(
+    "--memory-trades",
+    type=click.IntRange(0),
+    default=1000,
+    show_default=True,
+    help="Trades of the separate run whose peak memory is reported (0: skip).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def scale(levels: str, memory_trades: int, as_json: bool) -> None:
+    """Gas and latency with 1, 1,000 and 10,000 existing orders; timeline lookup; memory."""
+    from tradelane._bench import scale as sc
+
+    wanted = [int(x) for x in levels.replace("_", "").split(",") if x.strip()]
+    say = (lambda m: click.echo(m, err=True)) if not as_json else None
+    result = sc.run(wanted, memory_trades=memory_trades, progress=say)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    console = _console()
+    table = Table(title="Scale on anvil (one more trade at each level)", title_justify="left")
+    levels_seen = list(result["levels"])
+    table.add_column("existing orders")
+    for level in levels_seen:
+        table.add_column(f"{int(level):,}", justify="right")
+    first = result["levels"][levels_seen[0]]
+    for step in first["gas"]:
+        table.add_row(
+            f"gas {step}", *(f"{result['levels'][lv]['gas'][step]:,}" for lv in levels_seen)
+        )
+    for step in first["step_ms"]:
+        table.add_row(
+            f"ms {step}", *(f"{result['levels'][lv]['step_ms'][step]:.0f}" for lv in levels_seen)
+        )
+    for key, label in (
+        ("view_call_ms", "ms view call (median)"),
+        ("timeline_ms", "ms timeline (median)"),
+        ("blocks", "blocks on chain"),
+    ):
+        table.add_row(label, *(f"{result['levels'][lv][key]:,}" for lv in levels_seen))
+    console.print(table)
+    if "memory" in result:
+        m = result["memory"]
+        console.print(
+            f"peak RSS of a {m['trades']:,}-trade pipelined run: python "
+            f"{m['python_peak_rss_mib']} MiB, anvil {m['anvil_peak_rss_mib']} MiB "
+            f"({m['seconds']:.1f} s)"
+        )

@@ -41,7 +41,7 @@ from web3.contract.contract import ContractFunction
 
 from tradelane._client import eip712
 from tradelane._client.events import EventDecoder
-from tradelane._client.pipeline import Pipeline
+from tradelane._client.pipeline import Pipeline, batched
 from tradelane._client.registration import unpack_registration
 from tradelane._client.reverts import (
     ContractRevert,
@@ -91,6 +91,7 @@ CUSTOMS_ROLE = keccak(text="CUSTOMS_ROLE")
 INSPECTOR_ROLE = keccak(text="INSPECTOR_ROLE")
 GAS_MARGIN = 1.25  # on top of eth_estimateGas: payouts check gasleft() headroom
 PRIORITY_FEE = 10**9
+LOG_CHUNK_BLOCKS = 10_000  # the range many public nodes allow one eth_getLogs
 BLOCK_REUSE_SECONDS = 6.0  # a block this recent still prices a transaction (maxFee: 2x base)
 
 _ACTIVE = (Status.FUNDED, Status.IN_TRANSIT, Status.DELIVERED)
@@ -157,6 +158,9 @@ def document_hash(document: str | bytes | None) -> bytes:
 
 class TradeClient:
     """Typed calls for every step of a trade on one deployed suite."""
+
+    #: Blocks per eth_getLogs request when reading an order's events.
+    log_chunk: int = LOG_CHUNK_BLOCKS
 
     def __init__(
         self,
@@ -791,13 +795,20 @@ class TradeClient:
         return _hex(keccak(text=f"{event}({types})"))
 
     def _logs(self, address: Any, topics: list[Any]) -> list[Any]:
-        params: Any = {
-            "fromBlock": self.from_block,
-            "toBlock": "latest",
-            "address": address,
-            "topics": topics,
-        }
-        return list(self.w3.eth.get_logs(params))
+        """Logs by address and indexed topics, asked for in block ranges of `log_chunk`
+        (nodes and providers cap the range of one eth_getLogs), all in one batch."""
+        latest = int(self.w3.eth.block_number)
+        ranges = [
+            (start, min(start + self.log_chunk - 1, latest))
+            for start in range(self.from_block, latest + 1, self.log_chunk)
+        ]
+        calls = [
+            lambda a=a, b=b: self.w3.eth.get_logs(
+                {"fromBlock": a, "toBlock": b, "address": address, "topics": topics}
+            )
+            for a, b in ranges
+        ]
+        return [log for chunk in batched(self.w3, calls) for log in chunk]
 
     def order_events(
         self, trade: Trade | bytes | str, names: Iterable[str] | None = None

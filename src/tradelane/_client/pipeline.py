@@ -18,13 +18,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from eth_account import Account
-from eth_typing import ChecksumAddress
+from eth_typing import ChecksumAddress, HexStr
 from web3 import Web3
-from web3.types import RPCEndpoint
+from web3.types import RPCEndpoint, TxParams
 
 from tradelane.errors import TradelaneError
 from tradelane.types import TxResult
@@ -128,7 +129,9 @@ class Pipeline:
         client, w3 = self.client, self.client.w3
         # Estimate every transaction in one round trip.
         try:
-            estimates = batched(w3, [lambda q=q: w3.eth.estimate_gas(q.tx) for q in queue])
+            estimates = batched(
+                w3, [partial(w3.eth.estimate_gas, cast(TxParams, q.tx)) for q in queue]
+            )
         except Exception:
             for q in queue:  # the one that fails raises its named revert
                 try:
@@ -179,7 +182,7 @@ class Pipeline:
             ) from exc
         receipts = self._receipts([q.result.tx_hash for q in queue])
         numbers = sorted({int(r["blockNumber"]) for r in receipts})
-        blocks = batched(w3, [lambda n=n: w3.eth.get_block(n) for n in numbers])
+        blocks = batched(w3, [partial(w3.eth.get_block, n) for n in numbers])
         stamps = {n: int(b["timestamp"]) for n, b in zip(numbers, blocks, strict=True)}
         for q, receipt in zip(queue, receipts, strict=True):
             number = int(receipt["blockNumber"])
@@ -210,7 +213,7 @@ def await_receipts(w3: Web3, hashes: Sequence[str], timeout: float = RECEIPT_TIM
         time.sleep(delay)
         delay = min(0.01 + delay * 2, 0.5)
         try:
-            got = batched(w3, [lambda h=h: w3.eth.get_transaction_receipt(h) for h in missing])
+            got = batched(w3, [partial(w3.eth.get_transaction_receipt, HexStr(h)) for h in missing])
         except Exception:  # some not mined yet: ask one by one
             got = []
             for h in missing:

@@ -1,0 +1,174 @@
+"""Scale: does a trade cost the same gas and time with 1, 1,000 or 10,000 orders already on
+the suite, and how quickly is one order's timeline found among them?
+
+The existing orders are funded quotes (registered and funded in one transaction each, the
+common path), signed before they are sent and sent in JSON-RPC batches as fast as Anvil
+takes them. At each level one more trade runs through the client (quote and fund, two
+checkpoints, confirm): its gas per step, the latency of a view call (orderState) and of a
+whole step, and the time to rebuild its timeline from indexed events in chunked block
+ranges. Peak memory is that of a separate 1,000-trade pipelined run (its own process).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eth_account import Account
+
+from tradelane._bench.throughput import PRICE, Bench, setup
+from tradelane._client import eip712
+from tradelane._client.pipeline import await_receipts, send_raw_batch
+from tradelane.chain import connect
+from tradelane.compiler import compile_contracts
+from tradelane.types import TxResult
+
+LEVELS = (1, 1_000, 10_000)
+
+
+def create_orders(bench: Bench, count: int, batch: int = 500) -> float:
+    """Register and fund `count` quoted orders from pre-signed transactions; returns seconds."""
+    if count <= 0:
+        return 0.0
+    w3 = bench.w3
+    escrow = bench.deployment["TradeEscrow"]
+    seller_key = bench.chain.private_key(bench.seller)
+    buyer_key = bench.chain.private_key(bench.buyer)
+    nonce = int(w3.eth.get_transaction_count(bench.buyer, "pending"))
+    block = w3.eth.get_block("latest")
+    max_fee = int(block.get("baseFeePerGas", 0) or 0) * 4 + 10**9
+    started = time.perf_counter()
+    raws: list[bytes] = []
+    for _ in range(count):
+        order, terms = bench.order_terms(bench.next_nonce())
+        quote = eip712.sign_quote(order, terms, bench.chain_id, escrow.address, seller_key)
+        fn = escrow.functions.fundWithQuote(order.as_tuple(), terms.as_tuple(), "", quote)
+        tx = {
+            "to": escrow.address,
+            "data": fn._encode_transaction_data(),
+            "value": PRICE,
+            "gas": 300_000,
+            "nonce": nonce,
+            "chainId": bench.chain_id,
+            "maxFeePerGas": max_fee,
+            "maxPriorityFeePerGas": 10**9,
+            "type": 2,
+        }
+        nonce += 1
+        raws.append(bytes(Account.sign_transaction(tx, buyer_key).raw_transaction))
+    hashes: list[str] = []
+    for start in range(0, len(raws), batch):
+        hashes += send_raw_batch(w3, raws[start : start + batch])
+    receipts = await_receipts(w3, hashes[-batch:], timeout=600)
+    if any(r["status"] != 1 for r in receipts):
+        raise RuntimeError("creating the existing orders: a transaction reverted")
+    return time.perf_counter() - started
+
+
+def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def probe(bench: Bench, repeat: int = 20) -> dict[str, Any]:
+    """One trade through the client at the current size: gas per step and latencies."""
+    client = bench.cached_client("scale")
+    trade = client.new_trade(
+        buyer=bench.buyer,
+        seller=bench.seller,
+        carrier=bench.carrier,
+        price=PRICE,
+        panel=[bench.arbitrator],
+        nonce=bench.next_nonce(),
+    )
+    steps: dict[str, Any] = {}
+    step_ms: dict[str, float] = {}
+    calls: list[tuple[str, Callable[[], TxResult]]] = [
+        ("fund_with_quote", lambda: client.fund(trade, quote=client.sign_quote(trade))),
+        ("checkpoint_picked_up", lambda: client.checkpoint(trade, "picked_up")),
+        ("checkpoint_delivered", lambda: client.checkpoint(trade, "delivered")),
+        ("confirm", lambda: client.confirm(trade)),
+    ]
+    for name, call in calls:
+        started = time.perf_counter()
+        steps[name] = call().gas_used
+        step_ms[name] = round((time.perf_counter() - started) * 1000, 1)
+    fresh = bench.client()  # knows nothing: rebuilds the order from its events too
+    timeline: list[Any] = []
+
+    def fetch() -> None:
+        nonlocal timeline
+        fresh.trades.clear()
+        timeline = fresh.timeline(trade.id)
+
+    return {
+        "gas": steps,
+        "step_ms": step_ms,
+        "view_call_ms": _median_ms(lambda: client.state(trade), repeat),
+        "timeline_ms": _median_ms(fetch, max(3, repeat // 4)),
+        "timeline_entries": len(timeline),
+        "blocks": int(bench.w3.eth.block_number),
+    }
+
+
+def peak_memory(trades: int, kind: str = "anvil") -> dict[str, Any]:
+    """Peak RSS of a `trades`-trade pipelined run in its own process (python and node)."""
+    code = (
+        "import json, resource, sys\n"
+        "from tradelane._bench import throughput as tp\n"
+        f"r = tp.run({kind!r}, {trades}, wave=100, modes=('client_pipelined',))\n"
+        "print(json.dumps({'seconds': r['seconds']['client_pipelined'],"
+        " 'rss': r['peak_rss_kib']}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=3600
+    )
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        "trades": trades,
+        "seconds": out["seconds"],
+        "python_peak_rss_mib": round(out["rss"]["python"] / 1024, 1),
+        "anvil_peak_rss_mib": round((out["rss"]["anvil"] or 0) / 1024, 1),
+    }
+
+
+def run(
+    levels: Sequence[int] = LEVELS,
+    *,
+    memory_trades: int = 1_000,
+    kind: str = "anvil",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    say = progress or (lambda _msg: None)
+    artifacts = compile_contracts()
+    result: dict[str, Any] = {"levels": {}, "chain": kind}
+    with connect(kind) as chain:
+        bench = setup(chain, artifacts)
+        probe(bench, repeat=1)  # one trade first, so every level measures a second trade
+        existing = 1
+        for level in sorted(levels):
+            say(f"creating orders up to {level:,}")
+            created = create_orders(bench, level - existing)
+            existing = max(existing, level)
+            say(f"probing with {level:,} existing orders")
+            entry = probe(bench)
+            entry["created_s"] = round(created, 2)
+            result["levels"][str(level)] = entry
+            existing += 1  # the probe's own trade
+    if memory_trades:
+        say(f"peak memory of a {memory_trades:,}-trade run")
+        result["memory"] = peak_memory(memory_trades, kind)
+    result["python_peak_rss_mib"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
+    )
+    return result
