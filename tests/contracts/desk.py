@@ -22,6 +22,8 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD
 
+from tradelane._client.eip712 import CHECKPOINT_TYPES
+from tradelane._client.eip712 import ORDER_TYPES as EIP712_TYPES
 from tradelane.chain import Chain
 
 ETH = "0x" + "00" * 20
@@ -56,41 +58,6 @@ STATUSES = [
     "resolved",
     "cancelled",
 ]
-
-EIP712_TYPES = {
-    "Order": [
-        {"name": "buyer", "type": "address"},
-        {"name": "seller", "type": "address"},
-        {"name": "token", "type": "address"},
-        {"name": "price", "type": "uint96"},
-        {"name": "terms", "type": "Terms"},
-    ],
-    "Terms": [
-        {"name": "carrier", "type": "address"},
-        {"name": "arbitrator", "type": "address"},
-        {"name": "incoterm", "type": "uint8"},
-        {"name": "shipWithin", "type": "uint32"},
-        {"name": "deliverWithin", "type": "uint32"},
-        {"name": "inspectionWindow", "type": "uint32"},
-        {"name": "validUntil", "type": "uint64"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "documentHash", "type": "bytes32"},
-        {"name": "milestones", "type": "Milestone[]"},
-        {"name": "arbitratorExtraData", "type": "bytes"},
-    ],
-    "Milestone": [{"name": "stage", "type": "uint8"}, {"name": "bps", "type": "uint16"}],
-}
-CHECKPOINT_TYPES = {
-    "Checkpoint": [
-        {"name": "orderId", "type": "bytes32"},
-        {"name": "kind", "type": "uint8"},
-        {"name": "location", "type": "bytes5"},
-        {"name": "document", "type": "bytes32"},
-        {"name": "uri", "type": "string"},
-        {"name": "deadline", "type": "uint64"},
-        {"name": "nonce", "type": "uint256"},
-    ]
-}
 
 
 class Reverted(AssertionError):
