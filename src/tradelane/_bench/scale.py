@@ -22,10 +22,10 @@ from typing import Any
 
 from eth_account import Account
 
-from tradelane._bench.throughput import PRICE, Bench, setup
+from tradelane._bench.throughput import PRICE, Bench, _connected, setup
 from tradelane._client import eip712
 from tradelane._client.pipeline import await_receipts, send_raw_batch
-from tradelane.chain import connect
+from tradelane.chain import Chain
 from tradelane.compiler import compile_contracts
 from tradelane.types import TxResult
 
@@ -148,11 +148,13 @@ def run(
     memory_trades: int = 1_000,
     kind: str = "anvil",
     progress: Callable[[str], None] | None = None,
+    chain: Chain | None = None,
 ) -> dict[str, Any]:
+    """Every level on a fresh `kind` chain (or on `chain`, e.g. a test's)."""
     say = progress or (lambda _msg: None)
     artifacts = compile_contracts()
-    result: dict[str, Any] = {"levels": {}, "chain": kind}
-    with connect(kind) as chain:
+    result: dict[str, Any] = {"levels": {}, "chain": chain.kind if chain else kind}
+    with _connected(kind, chain) as chain:
         bench = setup(chain, artifacts)
         probe(bench, repeat=1)  # one trade first, so every level measures a second trade
         existing = 1

@@ -23,6 +23,7 @@ import os
 import resource
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,7 +305,10 @@ def run(
     wave: int = 50,
     modes: tuple[str, ...] = ("raw_web3", "client", "client_pipelined", "ceiling"),
     progress: Callable[[str], None] | None = None,
+    chain: Chain | None = None,
+    warmup: bool = True,
 ) -> dict[str, Any]:
+    """Every mode on `trades` trades on a fresh `kind` chain (or on `chain`, e.g. a test's)."""
     say = progress or (lambda _msg: None)
     artifacts = compile_contracts()
     seconds = dict.fromkeys(modes, 0.0)
@@ -313,10 +317,11 @@ def run(
         "client_pipelined": run_client_pipelined,
         "raw_web3": run_raw_web3,
     }
-    with connect(kind) as chain:
+    with _connected(kind, chain) as chain:
+        kind = chain.kind
         bench = setup(chain, artifacts)
         # Warm-up (not timed): one trade through each path, so imports and caches are hot.
-        for mode in modes:
+        for mode in modes if warmup else ():
             if mode in runners:
                 runners[mode](bench, 1, wave)
         # The modes take turns, a wave each, in a rotating order, so a change in the
@@ -356,6 +361,16 @@ def run(
         "cpus": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+@contextmanager
+def _connected(kind: str, chain: Chain | None) -> Iterator[Chain]:
+    """`chain` as it is (its owner closes it), else a fresh `kind` chain closed at the end."""
+    if chain is not None:
+        yield chain
+        return
+    with connect(kind) as fresh:
+        yield fresh
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:

@@ -1,0 +1,94 @@
+"""Small runs of every benchmark so none of them rots (BENCHMARKS.md has the real runs).
+
+No timing is asserted: CI machines are shared and noisy. The gas snapshot check
+(tests/contracts/test_gas.py) stays the only hard gate on the figures themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tradelane._bench import scale, throughput
+from tradelane._bench.gas import ANCHORS
+from tradelane.bench import bench
+from tradelane.chain import Chain
+
+MODES = ("raw_web3", "client", "client_pipelined", "ceiling")
+
+
+def _cli(*args: str) -> dict[str, Any]:
+    result = CliRunner().invoke(bench, [*args, "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+def test_gas_reports_every_flow_beside_the_anchors() -> None:
+    data = _cli("gas")
+    assert set(data) >= {"flows", "steps", "anchors"}
+    assert set(data["flows"]) == {
+        "happy_eth",
+        "happy_erc20",
+        "disputed_eth",
+        "full_cross_border",
+        "happy_eth_fee",
+    }
+    assert set(data["anchors"]) == set(ANCHORS)
+    for anchor in data["anchors"].values():
+        assert anchor["ours"] == data["flows"][anchor["compare"]]
+        assert anchor["ratio"] == pytest.approx(anchor["ours"] / anchor["gas"], abs=1e-3)
+    assert data["extras"]["flows"]["happy_erc20_permit"] > 0
+    assert data["extras"]["steps"]["fund_with_quote_and_permit_erc20"] > 0
+
+
+@pytest.mark.anvil_only
+def test_throughput_runs_every_mode_on_the_session_chain(chain: Chain) -> None:
+    data = throughput.run(chain.kind, 2, wave=2, chain=chain, warmup=False)
+    assert set(data["trades_per_s"]) == set(MODES)
+    assert all(v > 0 for v in data["trades_per_s"].values())
+    assert data["transactions"] == 2 * 4 + 1
+    assert set(data["ratios"]) == {"client_vs_raw_time", "pipelined_vs_ceiling"}
+
+
+@pytest.mark.eth_tester_only
+def test_throughput_batches_fall_back_on_eth_tester(chain: Chain) -> None:
+    # eth-tester's provider takes no JSON-RPC batches: the pipeline and the ceiling send
+    # one request at a time there. One trade each keeps the slow py-evm pass short.
+    modes = ("client_pipelined", "ceiling")
+    data = throughput.run(chain.kind, 1, wave=1, chain=chain, modes=modes, warmup=False)
+    assert set(data["trades_per_s"]) == set(modes)
+
+
+def test_throughput_cli_prints_the_issue_json() -> None:
+    data = _cli("throughput", "--chain", "anvil", "--trades", "2", "--wave", "2")
+    assert set(data["trades_per_s"]) == set(MODES)
+    assert data["ratios"]["client_vs_raw_time"] > 0
+    assert data["ratios"]["pipelined_vs_ceiling"] > 0
+
+
+@pytest.mark.anvil_only
+def test_scale_measures_each_level_on_the_session_chain(chain: Chain) -> None:
+    data = scale.run((1, 12), memory_trades=0, chain=chain)
+    assert list(data["levels"]) == ["1", "12"]
+    for level in data["levels"].values():
+        assert level["timeline_entries"] >= 4
+        assert set(level["gas"]) == {
+            "fund_with_quote",
+            "checkpoint_picked_up",
+            "checkpoint_delivered",
+            "confirm",
+        }
+    # Checkpoints and confirmation cost the same gas whatever the number of orders.
+    one, many = data["levels"]["1"]["gas"], data["levels"]["12"]["gas"]
+    for step in ("checkpoint_picked_up", "checkpoint_delivered", "confirm"):
+        assert one[step] == many[step]
+
+
+def test_scale_cli_reports_memory_of_a_small_run() -> None:
+    data = _cli("scale", "--levels", "1,5", "--memory-trades", "2")
+    assert data["memory"]["trades"] == 2
+    assert data["memory"]["python_peak_rss_mib"] > 0
