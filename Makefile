@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help setup demo test test-eth-tester test-anvil lint audit fuzz gas clean distclean
+.PHONY: help setup demo test test-eth-tester test-anvil lint audit fuzz gas bench clean distclean
 
 help:
 	@echo "make demo     compile and deploy the suite on an embedded chain"
@@ -22,6 +22,7 @@ help:
 	@echo "make audit    Slither on contracts/: fails on an untriaged High or Medium finding"
 	@echo "make fuzz     the invariant state machine's deep profile (100,000+ steps, in-process EVM)"
 	@echo "make gas      measure gas per step and flow on Anvil and rewrite gas/snapshot.json"
+	@echo "make bench    gas against the anchors, throughput and scale (BENCHMARKS.md; minutes)"
 	@echo "make clean    remove build output (distclean: also .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NPM_STAMP)
@@ -70,6 +71,13 @@ fuzz: setup
 
 gas: setup
 	UPDATE_GAS=1 $(BIN)/pytest --chain anvil tests/contracts/test_gas.py -q -s
+
+# The runs behind BENCHMARKS.md (BENCH_TRADES: trades per throughput mode).
+BENCH_TRADES ?= 500
+bench: setup
+	$(BIN)/tradelane bench gas
+	$(BIN)/tradelane bench throughput --chain anvil --trades $(BENCH_TRADES)
+	$(BIN)/tradelane bench scale
 
 clean:
 	rm -rf build .build contracts/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis
