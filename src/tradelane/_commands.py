@@ -140,6 +140,8 @@ def run(
     if problems:
         for problem in problems:
             click.echo(f"invalid: {problem}", err=True)
+        if as_json:
+            click.echo(json.dumps({"invalid": problems}, indent=2))
         ctx.exit(2)
     artifacts = compile_contracts()
     results = []
