@@ -883,7 +883,14 @@ class TradeClient:
                 blocks[e.block] = int(self.w3.eth.get_block(e.block)["timestamp"])
             if e.tx_hash not in senders:
                 tx = self.w3.eth.get_transaction(HexStr(e.tx_hash))
-                senders[e.tx_hash] = to_checksum_address(tx["from"])
+                sender = to_checksum_address(tx["from"])
+                to = tx.get("to")
+                if to and to_checksum_address(to) in self._proxies:
+                    sender = to_checksum_address(to)  # a contract account's own action
+                senders[e.tx_hash] = sender
+            if e.name == "CheckpointRecorded":
+                # What the checkpoint releases is the recorder's doing, not the relayer's.
+                senders[e.tx_hash] = to_checksum_address(e.args["actor"])
             entry = _timeline_entry(e, token, self, blocks[e.block], senders[e.tx_hash])
             if entry is not None:
                 entries.append(entry)
