@@ -442,6 +442,8 @@ class TradeClient:
 
     def state(self, trade: Trade | bytes | str) -> OrderState:
         oid = trade.id if isinstance(trade, Trade) else _id_bytes(trade)
+        if self._pipeline is not None and oid in self._pipeline.states:
+            return self._pipeline.states[oid]  # prefetched since the last flush
         return OrderState.from_tuple(self._views.call(self.escrow, "orderState", oid))
 
     def order(self, trade: Trade | bytes | str) -> OrderView:
@@ -474,7 +476,10 @@ class TradeClient:
             self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(sender))
 
     def _check_not_paused(self) -> None:
-        if self.preflight and self._views.call(self.escrow, "paused"):
+        paused = self._pipeline.paused if self._pipeline is not None else None
+        if paused is None and self.preflight:
+            paused = bool(self._views.call(self.escrow, "paused"))
+        if self.preflight and paused:
             self._refuse("EnforcedPause")
 
     # ------------------------------------------------------------------ register / quote / fund

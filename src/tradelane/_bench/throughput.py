@@ -179,6 +179,7 @@ def run_client_pipelined(bench: Bench, trades: int, wave: int) -> None:
                 )
                 for _ in range(size)
             ]
+            pipe.prefetch(batch)
             for trade in batch:
                 client.fund(trade, quote=client.sign_quote(trade))
             pipe.flush()
@@ -188,6 +189,7 @@ def run_client_pipelined(bench: Bench, trades: int, wave: int) -> None:
             for trade in batch:
                 client.checkpoint(trade, "delivered", location="NLRTM")
             pipe.flush()
+            pipe.prefetch(batch)
             for trade in batch:
                 client.confirm(trade)
             pipe.flush()

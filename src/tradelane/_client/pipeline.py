@@ -16,7 +16,7 @@ Preflight checks read the chain when a step is queued, so they see the last flus
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
@@ -28,7 +28,7 @@ from web3 import Web3
 from web3.types import RPCEndpoint, TxParams
 
 from tradelane.errors import TradelaneError
-from tradelane.types import TxResult
+from tradelane.types import OrderState, Trade, TxResult
 
 if TYPE_CHECKING:
     from tradelane.client import TradeClient
@@ -90,6 +90,9 @@ class Pipeline:
         self.batch = max(1, batch)
         self.queue: list[_Queued] = []
         self.sent = 0
+        # Read ahead for the preflight checks (prefetch), valid until the next flush.
+        self.states: dict[bytes, OrderState] = {}
+        self.paused: bool | None = None
 
     def __enter__(self) -> Pipeline:
         return self
@@ -121,9 +124,21 @@ class Pipeline:
             self.flush()
         return result
 
+    def prefetch(self, trades: Iterable[Trade]) -> None:
+        """Read the state of these orders, and whether the escrow is paused, in one batch,
+        for the preflight checks of the steps about to be queued (one round trip instead
+        of one or two per step). What is read holds until the next flush."""
+        client = self.client
+        ids = [t.id for t in trades]
+        raw = client._views.call_many(client.escrow, "orderState", [[i] for i in ids])
+        self.states.update((i, OrderState.from_tuple(r)) for i, r in zip(ids, raw, strict=True))
+        self.paused = bool(client._views.call(client.escrow, "paused"))
+
     def flush(self) -> list[TxResult]:
         """Send what is queued and wait for every receipt; returns the completed results."""
         queue, self.queue = self.queue, []
+        self.states.clear()
+        self.paused = None
         if not queue:
             return []
         client, w3 = self.client, self.client.w3

@@ -60,6 +60,40 @@ class Views:
             return getattr(contract.functions, name)(*args).call()
         return values[0] if len(values) == 1 else list(values)
 
+    def call_many(
+        self, contract: Contract, name: str, arg_lists: Sequence[Sequence[Any]]
+    ) -> list[Any]:
+        """`call` for each argument list, in one JSON-RPC batch when the provider takes
+        batches; one by one otherwise, or when anything in the batch went wrong."""
+        provider: Any = self.w3.provider
+        if not arg_lists:
+            return []
+        if hasattr(provider, "make_batch_request"):
+            selector, ins, outs = self._fn(contract, name)
+            requests = [
+                (
+                    RPCEndpoint("eth_call"),
+                    [
+                        {
+                            "to": contract.address,
+                            "data": "0x" + (selector + encode(ins, list(args))).hex(),
+                        },
+                        "latest",
+                    ],
+                )
+                for args in arg_lists
+            ]
+            try:
+                responses = provider.make_batch_request(requests)
+                out = []
+                for response in responses:
+                    values = decode(outs, bytes.fromhex(response["result"][2:]))
+                    out.append(values[0] if len(values) == 1 else list(values))
+                return out
+            except Exception:
+                pass
+        return [self.call(contract, name, *args) for args in arg_lists]
+
 
 def encode_call(fn: Any) -> str:
     """`fn._encode_transaction_data()` of a web3 ContractFunction with its arguments bound,
