@@ -293,3 +293,35 @@ def test_order_view(client, trade):
     assert view.price == Decimal("1.5") and view.token_symbol == "ETH"
     assert view.amounts["locked"] == Decimal("1.5")
     assert view.amounts["seller_received"] == 0
+
+
+@pytest.mark.parametrize(
+    "milestones,panel_size,valid_until,token",
+    [
+        ({}, 0, 0, None),
+        ({"picked_up": "10%", "loaded": "20%", "arrived": "30%", "delivered": "40%"}, 1, 0, None),
+        ({"out_for_delivery": "0.01%"}, 3, 2**40, "USDC"),
+    ],
+    ids=["bare", "four-milestones", "token-valid-until"],
+)
+def test_hashes_match_the_contract_for_every_shape(
+    client, buyer, seller, carrier, arbitrators, milestones, panel_size, valid_until, token
+):
+    if token:
+        client.deploy_token(token, 6)
+    trade = client.new_trade(
+        buyer=buyer,
+        seller=seller,
+        carrier=carrier,
+        price=f"12.5 {token or 'ETH'}",
+        incoterm="DDP",
+        milestones=milestones,
+        panel=arbitrators[:panel_size],
+        valid_until=valid_until,
+        nonce=2**256 - 1,
+        document=None,
+    )
+    escrow = client.escrow.functions
+    assert bytes(escrow.hashTerms(trade.terms.as_tuple()).call()) == trade.terms_hash
+    assert bytes(escrow.orderId(trade.order.as_tuple(), trade.terms_hash).call()) == trade.id
+    assert client.sign_quote(trade).digest == bytes(escrow.quoteDigest(trade.id).call())
