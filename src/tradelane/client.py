@@ -659,8 +659,14 @@ class TradeClient:
     # ------------------------------------------------------------------ disputes
 
     def arbitration_cost(self, trade: Trade) -> int:
+        """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
+        that cannot sit (ArbitrationInvalidPanel, ArbitrationInvalidMember)."""
         arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
-        return int(arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data).call())
+        call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
+        try:
+            return int(call.call())
+        except Exception as exc:
+            raise self._as_revert(exc, trade.terms.arbitrator) from None
 
     def dispute(self, trade: Trade, *, by: str, evidence: str = "") -> TxResult:
         """Buyer or seller opens a dispute, paying the arbitration cost."""
