@@ -1045,12 +1045,6 @@ class TradeClient:
             time.sleep(poll)
 
 
-def _field(value: Any, key: str, index: int) -> Any:
-    if isinstance(value, Mapping):
-        return value[key]
-    return value[index]
-
-
 def _id_bytes(value: bytes | str) -> bytes:
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 
