@@ -194,3 +194,54 @@ def test_no_anvil_is_left_running(how, sig):
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+GAS_HUNGRY = """// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+contract GasHungry {
+    error NotEnoughGas(uint256 left);
+    uint256 public count;
+
+    function bump() external {
+        count += 1;
+    }
+
+    function insist() external {
+        // Succeeds only with far more gas than it uses: the quick estimate is not enough.
+        if (gasleft() < 300_000) revert NotEnoughGas(gasleft());
+        count += 1;
+    }
+
+    function refuse() external pure {
+        revert NotEnoughGas(0);
+    }
+}
+"""
+
+
+def test_eth_tester_gas_estimates_are_enough_and_reverts_still_raise(tmp_path):
+    from tradelane._settings import project_root
+    from tradelane.compiler import compile_contracts
+    from tradelane.deploy import deploy_contract
+
+    root = project_root()
+    (tmp_path / "contracts").mkdir()
+    (tmp_path / "contracts" / "GasHungry.sol").write_text(GAS_HUNGRY)
+    for name in ("bin", "node_modules"):
+        (tmp_path / name).symlink_to(root / name)
+    for name in ("package.json", "pyproject.toml"):
+        (tmp_path / name).write_text((root / name).read_text())
+    artifact = compile_contracts(tmp_path)["GasHungry"]
+    with connect("eth-tester") as tester_chain:
+        contract, _ = deploy_contract(tester_chain, artifact)
+        sender = {"from": tester_chain.accounts[0]}
+        quick = contract.functions.bump().estimate_gas(sender)
+        assert 21_000 < quick < 100_000
+        insist = contract.functions.insist().estimate_gas(sender)  # falls back to the search
+        assert insist > 300_000
+        contract.functions.bump().transact(sender)
+        contract.functions.insist().transact(sender)
+        assert contract.functions.count().call() == 2
+        with pytest.raises(Exception, match="execution reverted"):
+            contract.functions.refuse().transact(sender)
