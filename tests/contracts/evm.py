@@ -13,7 +13,6 @@ revert data into the custom error's name and fields with the suite's ABIs.
 from __future__ import annotations
 
 import ast
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from tradelane.compiler import Artifact
 from tradelane.deploy import DEFAULT_PARAMS, create_address
 
 from .desk import _abi_type, _revert_data, error_table
+from .revert_log import seen
 
 START_TIME = 1_800_000_000
 CHAIN_ID = 31_337
@@ -112,6 +112,7 @@ class Backend:
     def decode_error(self, raw: bytes) -> tuple[str, tuple[Any, ...]]:
         if len(raw) >= 4 and raw[:4] in self.errors:
             name, types = self.errors[raw[:4]]
+            seen(name)
             values = tuple(
                 to_checksum_address(v) if t == "address" else v
                 for t, v in zip(types, decode(types, raw[4:]), strict=True)
@@ -191,7 +192,9 @@ class TesterBackend(Backend):
 
     def view(self, to: str, data: bytes) -> bytes:
         if self.tester is not None:  # eth-tester directly: several times faster than web3
-            out = self.tester.call({"from": self.accounts["outsider"], "to": to, "data": "0x" + data.hex()}, "latest")
+            out = self.tester.call(
+                {"from": self.accounts["outsider"], "to": to, "data": "0x" + data.hex()}, "latest"
+            )
             return bytes.fromhex(out[2:]) if isinstance(out, str) else bytes(out)
         return bytes(self.w3.eth.call({"to": to, "data": data}))
 
@@ -282,7 +285,9 @@ class RevmBackend(Backend):
         deploy("USDC", "TestStablecoin", ["string", "string", "uint8"], ["USD Coin", "USDC", 6], op)
         deploy("RevertingReceiver", "RevertingReceiver", [], [], self.accounts["seller"])
         for i in range(3):
-            self._must(op, "DisputeArbitration", "registerArbitrator", self.accounts[f"arbitrator{i}"])
+            self._must(
+                op, "DisputeArbitration", "registerArbitrator", self.accounts[f"arbitrator{i}"]
+            )
         for role, who in (("CUSTOMS_ROLE", "customs"), ("INSPECTOR_ROLE", "inspector")):
             role_id = self.call("LogisticsTracker", role)
             self._must(op, "LogisticsTracker", "grantRole", role_id, self.accounts[who])

@@ -224,7 +224,9 @@ class Trade(RuleBasedStateMachine):
         self.paused = False
         self.nonce = 0
         self.cp_nonce = 0
-        self.bal = {t: {k: self._read_balance(t, v) for k, v in self.tracked.items()} for t in self.tokens}
+        self.bal = {
+            t: {k: self._read_balance(t, v) for k, v in self.tracked.items()} for t in self.tokens
+        }
         self.owed = {t: {k: 0 for k in self.payees} for t in self.tokens}
         self.arb_owed = {f"arbitrator{i}": 0 for i in range(3)}
         self.statuses: list[int] = []
@@ -370,7 +372,9 @@ class Trade(RuleBasedStateMachine):
             err = "OrderUnauthorized"
         elif o.status != CREATED:
             err = "OrderInvalidStatus"
-        if self._expect(self._tx(actor, "TradeEscrow", "accept", o.order, o.terms_hash), err, "accept"):
+        if self._expect(
+            self._tx(actor, "TradeEscrow", "accept", o.order, o.terms_hash), err, "accept"
+        ):
             o.status = ACCEPTED
 
     def _funding_error(self, o: GOrder, value: int) -> str | None:
@@ -404,7 +408,12 @@ class Trade(RuleBasedStateMachine):
         if self._expect(out, err, "fund"):
             self._funded(o, out, value)
 
-    @rule(i=st.integers(0, MAX_ORDERS), actor=actor_st, signer=st.sampled_from(["seller", "seller", "buyer"]), wrong=st.integers(0, 5))
+    @rule(
+        i=st.integers(0, MAX_ORDERS),
+        actor=actor_st,
+        signer=st.sampled_from(["seller", "seller", "buyer"]),
+        wrong=st.integers(0, 5),
+    )
     @has_orders
     def fund_with_quote(self, i: int, actor: str, signer: str, wrong: int) -> None:
         o = self._pick(i)
@@ -423,7 +432,9 @@ class Trade(RuleBasedStateMachine):
             err = "OrderInvalidStatus"
         else:
             err = self._funding_error(o, value)
-        out = self._tx(actor, "TradeEscrow", "fundWithQuote", o.order, o.terms, "", sig, value=value)
+        out = self._tx(
+            actor, "TradeEscrow", "fundWithQuote", o.order, o.terms, "", sig, value=value
+        )
         if self._expect(out, err, "fundWithQuote"):
             o.fee_bps = self.fee_bps
             self._funded(o, out, value)
@@ -438,7 +449,9 @@ class Trade(RuleBasedStateMachine):
             err = "OrderUnauthorized"
         elif o.status not in (NONE, CREATED, ACCEPTED):
             err = "OrderInvalidStatus"
-        if self._expect(self._tx(actor, "TradeEscrow", "cancel", o.order, o.terms_hash), err, "cancel"):
+        if self._expect(
+            self._tx(actor, "TradeEscrow", "cancel", o.order, o.terms_hash), err, "cancel"
+        ):
             o.status = CANCELLED
 
     # ------------------------------------------------------------------ logistics
@@ -502,7 +515,9 @@ class Trade(RuleBasedStateMachine):
     @rule(
         i=st.integers(0, MAX_ORDERS),
         kind=st.one_of(st.integers(-3, -1), st.integers(1, 15), st.sampled_from([0, 16])),
-        actor=st.sampled_from(["right"] * 6 + ["carrier", "customs", "inspector", "outsider", "seller"]),
+        actor=st.sampled_from(
+            ["right"] * 6 + ["carrier", "customs", "inspector", "outsider", "seller"]
+        ),
     )
     @has_orders
     def record(self, i: int, kind: int, actor: str) -> None:
@@ -530,12 +545,27 @@ class Trade(RuleBasedStateMachine):
         self.cp_nonce += 1
         cp = self._cp(kind)
         deadline = self.backend.now() + DAY
-        digest = self.backend.call("LogisticsTracker", "checkpointDigest", o.id, cp, deadline, self.cp_nonce)
+        digest = self.backend.call(
+            "LogisticsTracker", "checkpointDigest", o.id, cp, deadline, self.cp_nonce
+        )
         key_of = "outsider" if forged == 0 else signer  # forged: someone else's key
         sig = self.backend.sign_hash(self.a[key_of], digest)
-        err = "TrackerInvalidSignature" if key_of != signer else self._checkpoint_error(o, kind, signer)
+        err = (
+            "TrackerInvalidSignature"
+            if key_of != signer
+            else self._checkpoint_error(o, kind, signer)
+        )
         out = self._tx(
-            "outsider", "LogisticsTracker", "recordSigned", o.order, o.terms, cp, self.a[signer], deadline, self.cp_nonce, sig
+            "outsider",
+            "LogisticsTracker",
+            "recordSigned",
+            o.order,
+            o.terms,
+            cp,
+            self.a[signer],
+            deadline,
+            self.cp_nonce,
+            sig,
         )
         if self._expect(out, err, f"recordSigned({kind}) for {signer}"):
             self._checkpoint_effect(o, kind, out.timestamp)
@@ -545,13 +575,25 @@ class Trade(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.signed))
     def replay_signed_checkpoint(self, j: int, relayer: str) -> None:
         idx, cp, signer, deadline, nonce, sig = self.signed[j % len(self.signed)]
+        relayer = self._who(relayer, "outsider")
         o = self.orders[idx]
         self._time()
         try:
             err = "TrackerSignatureExpired" if self._after(deadline) else "TrackerSignatureUsed"
         except Ambiguous:
             return
-        out = self._tx(relayer, "LogisticsTracker", "recordSigned", o.order, o.terms, cp, self.a[signer], deadline, nonce, sig)
+        out = self._tx(
+            relayer,
+            "LogisticsTracker",
+            "recordSigned",
+            o.order,
+            o.terms,
+            cp,
+            self.a[signer],
+            deadline,
+            nonce,
+            sig,
+        )
         self._expect(out, err, "replayed checkpoint")
 
     @rule(seconds=warp_st)
@@ -576,7 +618,9 @@ class Trade(RuleBasedStateMachine):
             err = "OrderInvalidStatus"
         elif o.on_hold:
             err = "EscrowOnHold"
-        if self._expect(self._tx(actor, "TradeEscrow", "confirm", o.order, o.terms_hash), err, "confirm"):
+        if self._expect(
+            self._tx(actor, "TradeEscrow", "confirm", o.order, o.terms_hash), err, "confirm"
+        ):
             self._complete(o)
 
     @rule(i=st.integers(0, MAX_ORDERS), actor=actor_st)
@@ -666,7 +710,9 @@ class Trade(RuleBasedStateMachine):
                 err = "EscrowWrongPayment"
         except Ambiguous:
             return
-        out = self._tx(actor, "TradeEscrow", "dispute", o.order, o.terms, "ipfs://evidence", value=value)
+        out = self._tx(
+            actor, "TradeEscrow", "dispute", o.order, o.terms, "ipfs://evidence", value=value
+        )
         if self._expect(out, err, "dispute"):
             o.status, o.buyer_opened = DISPUTED, bool(by_buyer)
             o.deadline, o.deposit = out.timestamp + self.fee_timeout, COST
@@ -701,7 +747,9 @@ class Trade(RuleBasedStateMachine):
             o.deadline = 0
             self._move(ETH, self._payer(actor), "arbitration", COST)
             amount = o.price - o.released()
-            self.disputes.append(GDispute(self.orders.index(o), o.panel, out.timestamp + PERIOD, amount))
+            self.disputes.append(
+                GDispute(self.orders.index(o), o.panel, out.timestamp + PERIOD, amount)
+            )
 
     @rule(i=st.integers(0, MAX_ORDERS), actor=actor_st)
     @has_orders
@@ -743,7 +791,12 @@ class Trade(RuleBasedStateMachine):
         size = len(d.panel)
         share = COST // size
         for k, member in enumerate(d.panel):
-            self._move(ETH, "arbitration", self._name(member), COST - share * (size - 1) if k == 0 else share)
+            self._move(
+                ETH,
+                "arbitration",
+                self._name(member),
+                COST - share * (size - 1) if k == 0 else share,
+            )
 
     @rule(
         j=st.integers(0, 7),
@@ -826,7 +879,11 @@ class Trade(RuleBasedStateMachine):
         else:
             dest = "seller" if to == "seller" else ""
             target = self.a["seller"] if to == "seller" else ETH
-            err = "EscrowZeroAddress" if to == "zero" else (None if amount else "EscrowNothingToWithdraw")
+            err = (
+                "EscrowZeroAddress"
+                if to == "zero"
+                else (None if amount else "EscrowNothingToWithdraw")
+            )
             out = self._tx(actor, "TradeEscrow", "withdrawTo", token, target)
         if self._expect(out, err, f"withdraw by {actor}"):
             self.owed[token][actor] = 0
@@ -865,7 +922,9 @@ class Trade(RuleBasedStateMachine):
         elif self.orders:
             # Only the tracker reports stages and holds: nobody can release money by hand.
             o = self._pick(i)
-            out = self._tx(actor, "TradeEscrow", "onStage", o.order, o.terms_hash, stage, 0xFFFFFF, 0)
+            out = self._tx(
+                actor, "TradeEscrow", "onStage", o.order, o.terms_hash, stage, 0xFFFFFF, 0
+            )
             self._expect(out, "EscrowOnlyTracker", "onStage")
             out = self._tx(actor, "TradeEscrow", "onHold", o.order, o.terms_hash, False, 0)
             self._expect(out, "EscrowOnlyTracker", "onHold")
@@ -940,11 +999,15 @@ class Trade(RuleBasedStateMachine):
             holders = self.tracked if token == ETH else [*self.payees, "escrow"]
             for name in holders:
                 real = self._read_balance(token, self.tracked[name])
-                assert real == self.bal[token][name], f"{name} holds {real}, model {self.bal[token][name]} ({token})"
+                assert real == self.bal[token][name], (
+                    f"{name} holds {real}, model {self.bal[token][name]} ({token})"
+                )
             total = 0
             for name in self.payees:
                 real = int(b.call("TradeEscrow", "owed", self.a[name], token))
-                assert real == self.owed[token][name], f"{name} owed {real}, model {self.owed[token][name]}"
+                assert real == self.owed[token][name], (
+                    f"{name} owed {real}, model {self.owed[token][name]}"
+                )
                 total += real
             real_owed[token] = total
         for name, expected in self.arb_owed.items():
@@ -954,15 +1017,21 @@ class Trade(RuleBasedStateMachine):
             locked = sum(o.locked() for o in self.orders if o.token == token)
             owed = real_owed[token]
             deposits = sum(o.deposit for o in self.orders) if token == ETH else 0
-            assert self._read_balance(token, self.escrow) == locked + owed + deposits, "escrow conservation"
+            assert self._read_balance(token, self.escrow) == locked + owed + deposits, (
+                "escrow conservation"
+            )
         open_fees = COST * sum(1 for d in self.disputes if not d.solved)
-        assert b.eth(self.arbitration) == open_fees + sum(self.arb_owed.values()), "arbitrator conservation"
+        assert b.eth(self.arbitration) == open_fees + sum(self.arb_owed.values()), (
+            "arbitrator conservation"
+        )
         # 2. and 3. every order: its state, its payouts, its path
         for k, o in enumerate(self.orders):
             state = b.call("TradeEscrow", "orderState", o.id)
             status, stage, on_hold = state[0], state[1], state[2]
             assert (status, stage, on_hold) == (o.status, o.stage, o.on_hold), f"order {k} state"
-            assert (state[5], state[6], state[10]) == (o.fee_bps, o.released_bps, o.deposit), f"order {k} money"
+            assert (state[5], state[6], state[10]) == (o.fee_bps, o.released_bps, o.deposit), (
+                f"order {k} money"
+            )
             before = self.statuses[k]
             if status != before:
                 assert before not in TERMINAL, f"terminal order {k} moved {before}->{status}"

@@ -45,11 +45,17 @@ class World:
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
         p = desk.p
-        self.who = {r: p[r] for r in ROLES if r != "arbitrator"} | {"arbitrator": p["arbitrators"][0]}
+        self.who = {r: p[r] for r in ROLES if r != "arbitrator"} | {
+            "arbitrator": p["arbitrators"][0]
+        }
         self.created = desk.trade()
-        desk.send(desk.escrow.functions.register(self.created.order, self.created.terms, ""), p["buyer"])
+        desk.send(
+            desk.escrow.functions.register(self.created.order, self.created.terms, ""), p["buyer"]
+        )
         self.accepted = desk.trade()
-        desk.send(desk.escrow.functions.register(self.accepted.order, self.accepted.terms, ""), p["buyer"])
+        desk.send(
+            desk.escrow.functions.register(self.accepted.order, self.accepted.terms, ""), p["buyer"]
+        )
         desk.send(
             desk.escrow.functions.accept(self.accepted.order, self.accepted.terms_hash), p["seller"]
         )
@@ -92,38 +98,127 @@ BUYER = frozenset({"buyer"})
 PARTIES = frozenset({"buyer", "seller"})
 
 ESCROW: dict[str, Row] = {
-    "register": Row(BUYER, "OrderUnauthorized", lambda w, r: (_esc(w).register(w.fresh.order, w.fresh.terms, ""), 0)),
-    "accept": Row(frozenset({"seller"}), "OrderUnauthorized", lambda w, r: (_esc(w).accept(w.created.order, w.created.terms_hash), 0)),
-    "cancel": Row(PARTIES, "OrderUnauthorized", lambda w, r: (_esc(w).cancel(w.created.order, w.created.terms_hash), 0)),
-    "fund": Row(BUYER, "OrderUnauthorized", lambda w, r: (_esc(w).fund(w.accepted.order, w.accepted.terms_hash), w.accepted.price)),
-    "fundWithPermit": Row(BUYER, "OrderUnauthorized", lambda w, r: (_esc(w).fundWithPermit(w.accepted.order, w.accepted.terms_hash, w.permit()), 0)),
-    "fundWithQuote": Row(BUYER, "OrderUnauthorized", lambda w, r: (_esc(w).fundWithQuote(w.fresh.order, w.fresh.terms, "", w.fresh.quote()), w.fresh.price)),
-    "fundWithQuoteAndPermit": Row(BUYER, "OrderUnauthorized", lambda w, r: (_esc(w).fundWithQuoteAndPermit(w.fresh.order, w.fresh.terms, "", w.fresh.quote(), w.permit()), 0)),
-    "confirm": Row(BUYER, "OrderUnauthorized", lambda w, r: (_esc(w).confirm(w.funded.order, w.funded.terms_hash), 0)),
-    "dispute": Row(PARTIES, "OrderUnauthorized", lambda w, r: (_esc(w).dispute(w.funded.order, w.funded.terms, ""), w.cost)),
-    "payArbitrationFee": Row(PARTIES, "OrderUnauthorized", lambda w, r: (_esc(w).payArbitrationFee(w.disputed.order, w.disputed.terms), w.cost)),
-    "submitEvidence": Row(PARTIES, "OrderUnauthorized", lambda w, r: (_esc(w).submitEvidence(w.disputed.order, w.disputed.terms, "x"), 0)),
+    "register": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).register(w.fresh.order, w.fresh.terms, ""), 0),
+    ),
+    "accept": Row(
+        frozenset({"seller"}),
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).accept(w.created.order, w.created.terms_hash), 0),
+    ),
+    "cancel": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).cancel(w.created.order, w.created.terms_hash), 0),
+    ),
+    "fund": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).fund(w.accepted.order, w.accepted.terms_hash), w.accepted.price),
+    ),
+    "fundWithPermit": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (
+            _esc(w).fundWithPermit(w.accepted.order, w.accepted.terms_hash, w.permit()),
+            0,
+        ),
+    ),
+    "fundWithQuote": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (
+            _esc(w).fundWithQuote(w.fresh.order, w.fresh.terms, "", w.fresh.quote()),
+            w.fresh.price,
+        ),
+    ),
+    "fundWithQuoteAndPermit": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (
+            _esc(w).fundWithQuoteAndPermit(
+                w.fresh.order, w.fresh.terms, "", w.fresh.quote(), w.permit()
+            ),
+            0,
+        ),
+    ),
+    "confirm": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).confirm(w.funded.order, w.funded.terms_hash), 0),
+    ),
+    "dispute": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).dispute(w.funded.order, w.funded.terms, ""), w.cost),
+    ),
+    "payArbitrationFee": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).payArbitrationFee(w.disputed.order, w.disputed.terms), w.cost),
+    ),
+    "submitEvidence": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).submitEvidence(w.disputed.order, w.disputed.terms, "x"), 0),
+    ),
     # Anyone may end what the clock has ended: each reverts on its deadline, never on the caller.
     "settle": Row(ANYONE, "", lambda w, r: (None, 0), "anyone, once the inspection window lapsed"),
     "refund": Row(ANYONE, "", lambda w, r: (None, 0), "anyone, once a deadline is missed"),
-    "enforceFeeTimeout": Row(ANYONE, "", lambda w, r: (None, 0), "anyone, once the fee timeout passed"),
+    "enforceFeeTimeout": Row(
+        ANYONE, "", lambda w, r: (None, 0), "anyone, once the fee timeout passed"
+    ),
     # Everyone takes only its own credit: the treasury's fee is nobody else's.
-    "withdraw": Row(frozenset({"treasury"}), "EscrowNothingToWithdraw", lambda w, r: (_esc(w).withdraw(ETH), 0)),
-    "withdrawTo": Row(frozenset({"treasury"}), "EscrowNothingToWithdraw", lambda w, r: (_esc(w).withdrawTo(ETH, w.who[r]), 0)),
-    # Only the arbitrator contract of the dispute executes a ruling; no account, its members included.
-    "rule": Row(frozenset(), "EscrowUnknownDispute", lambda w, r: (_esc(w).rule(w.dispute_id, 1), 0)),
+    "withdraw": Row(
+        frozenset({"treasury"}), "EscrowNothingToWithdraw", lambda w, r: (_esc(w).withdraw(ETH), 0)
+    ),
+    "withdrawTo": Row(
+        frozenset({"treasury"}),
+        "EscrowNothingToWithdraw",
+        lambda w, r: (_esc(w).withdrawTo(ETH, w.who[r]), 0),
+    ),
+    # Only the dispute's arbitrator contract executes a ruling; no account, its members included.
+    "rule": Row(
+        frozenset(), "EscrowUnknownDispute", lambda w, r: (_esc(w).rule(w.dispute_id, 1), 0)
+    ),
     # Only the tracker reports stages and holds.
-    "onStage": Row(frozenset(), "EscrowOnlyTracker", lambda w, r: (_esc(w).onStage(w.funded.order, w.funded.terms_hash, 10, 0, 0), 0)),
-    "onHold": Row(frozenset(), "EscrowOnlyTracker", lambda w, r: (_esc(w).onHold(w.funded.order, w.funded.terms_hash, False, 0), 0)),
+    "onStage": Row(
+        frozenset(),
+        "EscrowOnlyTracker",
+        lambda w, r: (_esc(w).onStage(w.funded.order, w.funded.terms_hash, 10, 0, 0), 0),
+    ),
+    "onHold": Row(
+        frozenset(),
+        "EscrowOnlyTracker",
+        lambda w, r: (_esc(w).onHold(w.funded.order, w.funded.terms_hash, False, 0), 0),
+    ),
     "setFee": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).setFee(1), 0)),
-    "setTreasury": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).setTreasury(w.who[r]), 0)),
-    "setFeeTimeout": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).setFeeTimeout(DAY), 0)),
+    "setTreasury": Row(
+        ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).setTreasury(w.who[r]), 0)
+    ),
+    "setFeeTimeout": Row(
+        ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).setFeeTimeout(DAY), 0)
+    ),
     "pause": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).pause(), 0)),
     "unpause": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).unpause(), 0)),
-    "grantRole": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).grantRole(bytes(32), w.who[r]), 0)),
-    "revokeRole": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).revokeRole(bytes(32), w.who["operator"]), 0)),
+    "grantRole": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_esc(w).grantRole(bytes(32), w.who[r]), 0),
+    ),
+    "revokeRole": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_esc(w).revokeRole(bytes(32), w.who["operator"]), 0),
+    ),
     # Each account renounces only its own roles.
-    "renounceRole": Row(ADMIN, "AccessControlBadConfirmation", lambda w, r: (_esc(w).renounceRole(bytes(32), w.who["operator"]), 0)),
+    "renounceRole": Row(
+        ADMIN,
+        "AccessControlBadConfirmation",
+        lambda w, r: (_esc(w).renounceRole(bytes(32), w.who["operator"]), 0),
+    ),
 }
 
 
@@ -146,26 +241,66 @@ TRACKER: dict[str, Row] = {
     # One row per recorder class; the caller is the recorder (record) or the signer (recordSigned).
     "record": Row(frozenset({"carrier"}), "TrackerUnauthorized", _record("picked_up")),
     "record/customs": Row(frozenset({"customs"}), "TrackerUnauthorized", _record("export_cleared")),
-    "record/inspector": Row(frozenset({"inspector"}), "TrackerUnauthorized", _record("inspection_passed")),
+    "record/inspector": Row(
+        frozenset({"inspector"}), "TrackerUnauthorized", _record("inspection_passed")
+    ),
     "recordSigned": Row(frozenset({"carrier"}), "TrackerUnauthorized", _signed("delivered")),
     "recordSigned/customs": Row(frozenset({"customs"}), "TrackerUnauthorized", _signed("hold")),
-    "recordSigned/inspector": Row(frozenset({"inspector"}), "TrackerUnauthorized", _signed("inspection_failed")),
-    "grantRole": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_trk(w).grantRole(bytes(32), w.who[r]), 0)),
-    "revokeRole": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_trk(w).revokeRole(bytes(32), w.who["operator"]), 0)),
-    "renounceRole": Row(ADMIN, "AccessControlBadConfirmation", lambda w, r: (_trk(w).renounceRole(bytes(32), w.who["operator"]), 0)),
+    "recordSigned/inspector": Row(
+        frozenset({"inspector"}), "TrackerUnauthorized", _signed("inspection_failed")
+    ),
+    "grantRole": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_trk(w).grantRole(bytes(32), w.who[r]), 0),
+    ),
+    "revokeRole": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_trk(w).revokeRole(bytes(32), w.who["operator"]), 0),
+    ),
+    "renounceRole": Row(
+        ADMIN,
+        "AccessControlBadConfirmation",
+        lambda w, r: (_trk(w).renounceRole(bytes(32), w.who["operator"]), 0),
+    ),
 }
 
 ARBITRATION: dict[str, Row] = {
     # Any arbitrable contract (or account) may create a dispute, paying its cost: no role.
     "createDispute": Row(ANYONE, "", lambda w, r: (None, 0), "anyone who pays the cost"),
-    "appeal": Row(frozenset(), "ArbitrationAppealsNotSupported", lambda w, r: (_arb(w).appeal(0, b""), 0)),
-    "registerArbitrator": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_arb(w).registerArbitrator(w.who["outsider"]), 0)),
-    "vote": Row(frozenset({"arbitrator"}), "ArbitrationNotPanelMember", lambda w, r: (_arb(w).vote(w.dispute_id, 1), 0)),
-    "ruleByDefault": Row(ANYONE, "", lambda w, r: (None, 0), "anyone, once the ruling period ended"),
+    "appeal": Row(
+        frozenset(), "ArbitrationAppealsNotSupported", lambda w, r: (_arb(w).appeal(0, b""), 0)
+    ),
+    "registerArbitrator": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_arb(w).registerArbitrator(w.who["outsider"]), 0),
+    ),
+    "vote": Row(
+        frozenset({"arbitrator"}),
+        "ArbitrationNotPanelMember",
+        lambda w, r: (_arb(w).vote(w.dispute_id, 1), 0),
+    ),
+    "ruleByDefault": Row(
+        ANYONE, "", lambda w, r: (None, 0), "anyone, once the ruling period ended"
+    ),
     "withdraw": Row(ANYONE, "", lambda w, r: (None, 0), "each its own fee shares (none owed here)"),
-    "grantRole": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_arb(w).grantRole(bytes(32), w.who[r]), 0)),
-    "revokeRole": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_arb(w).revokeRole(bytes(32), w.who["operator"]), 0)),
-    "renounceRole": Row(ADMIN, "AccessControlBadConfirmation", lambda w, r: (_arb(w).renounceRole(bytes(32), w.who["operator"]), 0)),
+    "grantRole": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_arb(w).grantRole(bytes(32), w.who[r]), 0),
+    ),
+    "revokeRole": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_arb(w).revokeRole(bytes(32), w.who["operator"]), 0),
+    ),
+    "renounceRole": Row(
+        ADMIN,
+        "AccessControlBadConfirmation",
+        lambda w, r: (_arb(w).renounceRole(bytes(32), w.who["operator"]), 0),
+    ),
 }
 
 TABLES = {"TradeEscrow": ESCROW, "LogisticsTracker": TRACKER, "DisputeArbitration": ARBITRATION}
@@ -184,7 +319,9 @@ def test_every_mutating_function_has_a_row(suite: Any) -> None:
         functions = _mutating(suite[name])
         rows = {key.split("/")[0] for key in table}
         assert functions - rows == set(), f"{name}: no access row for {sorted(functions - rows)}"
-        assert rows - functions == set(), f"{name}: rows for functions it lacks: {sorted(rows - functions)}"
+        assert rows - functions == set(), (
+            f"{name}: rows for functions it lacks: {sorted(rows - functions)}"
+        )
 
 
 @pytest.mark.parametrize("contract", list(TABLES))

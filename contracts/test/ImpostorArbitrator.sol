@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+interface IRulable {
+    function rule(uint256 disputeId, uint256 ruling) external;
+}
+
+/// @title Outsider posing as an arbitrator (test double)
+/// @notice Speaks ERC-792 well enough to be named in an order (`arbitrationCost`, `createDispute` returning
+/// whatever identifier it is told), and lets anyone make it call `rule` on any arbitrable contract with any
+/// dispute identifier and ruling.
+contract ImpostorArbitrator {
+    uint256 public nextId;
+    uint256 public cost;
+
+    constructor(uint256 cost_) {
+        cost = cost_;
+    }
+
+    /// @notice The identifier the next `createDispute` returns.
+    function setNextId(uint256 id) external {
+        nextId = id;
+    }
+
+    function arbitrationCost(bytes calldata) external view returns (uint256) {
+        return cost;
+    }
+
+    function createDispute(uint256, bytes calldata) external payable returns (uint256) {
+        return nextId;
+    }
+
+    /// @notice Calls `arbitrable.rule(disputeId, ruling)` as this contract; bubbles up a revert.
+    function ruleOn(address arbitrable, uint256 disputeId, uint256 ruling) external {
+        IRulable(arbitrable).rule(disputeId, ruling);
+    }
+}
