@@ -18,7 +18,6 @@ import posixpath
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +26,7 @@ import solcx
 from solcx.exceptions import SolcError
 from solcx.install import get_executable
 
+from tradelane._files import write_json_atomic
 from tradelane._settings import INCLUDE_PATHS, SOLC_VERSION, compiler_settings, project_root
 from tradelane.errors import CompilationError, SetupError
 
@@ -144,13 +144,13 @@ def find_solc(root: Path | None = None) -> Solc:
             raise SetupError(f"SOLC_BINARY={env} does not exist: unset it or fix the path")
         if _is_launcher(binary, root):
             return _launcher(root)
-        version = _version_of(binary)
-        if version.split("+", 1)[0] != SOLC_VERSION:
+        solc = Solc(binary, _version_of(binary), "native")
+        if solc.base_version != SOLC_VERSION:
             raise SetupError(
-                f"solc version mismatch: SOLC_BINARY={env} is {version}, the project pins "
+                f"solc version mismatch: SOLC_BINARY={env} is {solc.version}, the project pins "
                 f"{SOLC_VERSION}: point SOLC_BINARY at solc {SOLC_VERSION} or unset it"
             )
-        return Solc(binary, version, "native")
+        return solc
 
     candidates: list[Path] = []
     if on_path := shutil.which("solc"):
@@ -161,11 +161,11 @@ def find_solc(root: Path | None = None) -> Solc:
         if _is_launcher(binary, root):
             continue
         try:
-            version = _version_of(binary)
+            solc = Solc(binary, _version_of(binary), "native")
         except SetupError:
             continue
-        if version.split("+", 1)[0] == SOLC_VERSION:
-            return Solc(binary, version, "native")
+        if solc.base_version == SOLC_VERSION:
+            return solc
     return _launcher(root)
 
 
@@ -246,19 +246,6 @@ def _cache_key(solc: Solc, sources: dict[str, str]) -> str:
 
 def build_dir(root: Path | None = None) -> Path:
     return (root or project_root()) / "build"
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _load_cached(root: Path, key: str) -> dict[str, Artifact] | None:
@@ -382,8 +369,8 @@ def compile_contracts(
     if contracts_dir.exists():
         shutil.rmtree(contracts_dir)
     for name, artifact in artifacts.items():
-        _write_json_atomic(contracts_dir / f"{name}.json", artifact.to_json())
-    _write_json_atomic(
+        write_json_atomic(contracts_dir / f"{name}.json", artifact.to_json(), indent=1)
+    write_json_atomic(
         out_dir / "cache.json",
         {
             "format": CACHE_FORMAT,

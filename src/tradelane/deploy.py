@@ -15,8 +15,6 @@ afresh otherwise.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +27,7 @@ from eth_utils.address import to_canonical_address, to_checksum_address
 from eth_utils.crypto import keccak
 from web3.contract import Contract
 
+from tradelane._files import write_json_atomic
 from tradelane._settings import project_root
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
@@ -156,21 +155,6 @@ def manifest_path(chain_id: int, directory: Path | None = None) -> Path:
     return (directory or project_root() / "deployments") / f"{chain_id}.json"
 
 
-def _write_manifest(path: Path, data: Mapping[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2, sort_keys=True)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _settings_of(admin: str, treasury: str, params: Mapping[str, int]) -> dict[str, Any]:
     return {"admin": admin, "treasury": treasury, "params": dict(sorted(params.items()))}
 
@@ -273,7 +257,7 @@ def deploy_suite(
         chain_id, contracts, deployer_addr, admin_addr, treasury_addr, all_params, False, None, gas
     )
     if persist:
-        _write_manifest(
+        write_json_atomic(
             path,
             {
                 "format": MANIFEST_FORMAT,
