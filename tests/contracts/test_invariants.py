@@ -78,7 +78,7 @@ HOLD, RELEASE = 12, 13
 settings.register_profile(
     "ci",
     deadline=None,
-    max_examples=6,
+    max_examples=5,
     stateful_step_count=40,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
