@@ -8,6 +8,7 @@ when a file is invalid.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +22,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from tradelane._client.render import holdings_table, timeline_table
+from tradelane._netcli import (
+    InputError,
+    NetworkOptions,
+    check_funds,
+    check_on_chain,
+    first_block,
+    network_options,
+    read_manifest,
+    refuse_time_travel,
+    setup_network,
+)
 from tradelane.errors import TradelaneError
 
 CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for the run) or a URL."
@@ -120,6 +132,7 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
     help="Write each step's transactions, gas and outcome to this JSON file.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every step, not only failures.")
+@network_options
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -128,9 +141,14 @@ def run(
     as_json: bool,
     report: str | None,
     verbose: bool,
+    net: NetworkOptions,
 ) -> None:
     """Run YAML trade scenarios: exit 0 when every expectation held, 1 when one failed,
-    2 when a file is invalid."""
+    2 when a file is invalid.
+
+    On a URL with --key-env/--keystore the scenarios use the suite of
+    deployments/<chainId>.json (deployed first if there is none); their parties get fresh
+    keys funded from that account."""
     from tradelane.compiler import compile_contracts
     from tradelane.scenario import run_scenario
 
@@ -159,12 +177,24 @@ def run(
         ) as progress,
     ):
         task = progress.add_task("scenarios", total=total)
+        deployment = None
+        if chain.persistent:
+            refuse_time_travel(chain, scenarios)
+            if (signer := setup_network(chain, net)) is not None:
+                check_funds(chain, signer, scenarios)
+                deployment = _existing_or_new(chain, artifacts, net, signer)
         for scenario in scenarios:
             progress.update(task, description=Path(scenario.file).name)
             snapshot = chain.snapshot() if chain.kind != "rpc" else None
             try:
                 result = run_scenario(
-                    scenario, chain, artifacts=artifacts, on_step=lambda _s: progress.advance(task)
+                    scenario,
+                    chain,
+                    artifacts=artifacts,
+                    on_step=lambda _s: progress.advance(task),
+                    deployment=deployment,
+                    # parties' keys must not follow from public facts on a lasting chain
+                    seed=os.urandom(16).hex() if chain.persistent else None,
                 )
             finally:
                 if snapshot is not None:
@@ -302,20 +332,24 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
 @click.option("--ruling-period", default="14d", show_default=True, help="Panel deadline.")
 @click.option("--fee", default=None, help="Platform fee to set, e.g. 1% (at most 2%).")
 @click.option("--fresh", is_flag=True, help="Deploy anew even if the manifest matches.")
+@click.option("--treasury", help="Where platform fees go (default: the deploying account).")
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
+@network_options
 def deploy(
     target: str,
     arbitration_cost: str,
     ruling_period: str,
     fee: str | None,
     fresh: bool,
+    treasury: str | None,
     as_json: bool,
+    net: NetworkOptions,
 ) -> None:
     """Deploy and wire the suite; chains that outlive the run get deployments/<chainId>.json."""
     from tradelane.amounts import parse_amount, parse_duration
     from tradelane.client import TradeClient
     from tradelane.compiler import compile_contracts
-    from tradelane.deploy import deploy_suite
+    from tradelane.deploy import deploy_suite, manifest_path
 
     out = _console()
     artifacts = compile_contracts()
@@ -325,7 +359,20 @@ def deploy(
     }
     with _chain(target) as chain:
         logs: list[str] = []
-        deployment = deploy_suite(chain, artifacts, params=params, reuse=not fresh, log=logs.append)
+        signer = setup_network(chain, net)
+        deployer = signer.default if signer is not None else None
+        if chain.persistent:  # refuses a manifest recorded for another chain id
+            read_manifest(manifest_path(chain.chain_id, net.manifest_dir), chain.chain_id)
+        deployment = deploy_suite(
+            chain,
+            artifacts,
+            params=params,
+            reuse=not fresh,
+            log=logs.append,
+            deployer=deployer,
+            treasury=treasury or deployer,
+            manifest_dir=net.manifest_dir,
+        )
         if fee is not None:
             TradeClient(chain, deployment, artifacts=artifacts).set_fee(fee)
         info = {
@@ -411,12 +458,19 @@ def load_deployment(chain: Any, artifacts: Any, path: Path | None = None) -> Any
     help="The deployment manifest (default: deployments/<chainId>.json).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the order as JSON.")
+@network_options
 def order(
-    order_id: str, target: str | None, scenario: str | None, manifest: str | None, as_json: bool
+    order_id: str,
+    target: str | None,
+    scenario: str | None,
+    manifest: str | None,
+    as_json: bool,
+    net: NetworkOptions,
 ) -> None:
     """Show an order: its terms, state, money and timeline."""
     from tradelane.client import TradeClient
     from tradelane.compiler import compile_contracts
+    from tradelane.deploy import manifest_path
     from tradelane.scenario import load_scenario, run_scenario
 
     out = _console()
@@ -431,8 +485,16 @@ def order(
             client = result.client
             oid = result.orders.get(order_id, order_id)
         else:
-            deployment = load_deployment(chain, artifacts, Path(manifest) if manifest else None)
-            client = TradeClient(chain, deployment, artifacts=artifacts)
+            signer = setup_network(chain, net) if net.has_key else None
+            path = Path(manifest) if manifest else manifest_path(chain.chain_id, net.manifest_dir)
+            if signer is not None and read_manifest(path, chain.chain_id) is None:
+                _existing_or_new(chain, artifacts, net, signer)  # deploy first: none there yet
+            recorded = read_manifest(path, chain.chain_id) or {}
+            deployment = load_deployment(chain, artifacts, path)
+            check_on_chain(chain, recorded, path)
+            client = TradeClient(
+                chain, deployment, artifacts=artifacts, from_block=first_block(recorded)
+            )
             oid = order_id
         assert client is not None
         if not (oid.startswith("0x") and len(oid) == 66):
@@ -442,6 +504,32 @@ def order(
             click.echo(json.dumps(order_summary(client, trade), indent=2, default=str))
         else:
             _print_order(out, client, trade, f"Order {order_id}")
+
+
+def _existing_or_new(chain: Any, artifacts: Any, net: NetworkOptions, signer: Any) -> Any:
+    """The suite of the chain's manifest (checked against the chain), or a new one deployed
+    from the signer's account and recorded."""
+    from tradelane.deploy import deploy_suite, manifest_path
+
+    path = manifest_path(chain.chain_id, net.manifest_dir)
+    if read_manifest(path, chain.chain_id) is not None:
+        check_on_chain(chain, json.loads(path.read_text()), path)
+        deployment = load_deployment(chain, artifacts, path)
+    else:
+        deployment = deploy_suite(
+            chain,
+            artifacts,
+            deployer=signer.default,
+            treasury=signer.default,
+            manifest_dir=net.manifest_dir,
+        )
+    if deployment.admin != signer.default:
+        raise InputError(
+            f"the suite in {path} is operated by {deployment.admin}, not by the key given "
+            f"({signer.default}): give the operator's key, or deploy your own with "
+            "tradelane deploy --fresh"
+        )
+    return deployment
 
 
 COMMANDS = (run, demo, deploy, order)

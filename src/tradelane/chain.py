@@ -280,6 +280,8 @@ class Chain:
         self.anvil = anvil
         self.url = url
         self.private_keys: dict[ChecksumAddress, str] = private_keys or {}
+        #: A tradelane.network.Signer once keys are held locally for a real network.
+        self.signer: Any = None
 
     # lifecycle
     def close(self) -> None:

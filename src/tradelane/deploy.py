@@ -28,10 +28,10 @@ from eth_utils.crypto import keccak
 from web3.contract import Contract
 
 from tradelane._files import write_json_atomic
-from tradelane._settings import project_root
+from tradelane._settings import SOLC_VERSION, compiler_settings, project_root
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
-from tradelane.errors import DeploymentError
+from tradelane.errors import DeploymentError, TradelaneError
 
 MANIFEST_FORMAT = 1
 
@@ -132,14 +132,35 @@ def deploy_contract(
     value: int = 0,
 ) -> tuple[Contract, int]:
     """Deploy one artifact from `sender` (default: the first account); returns (contract, gas)."""
+    contract, receipt = _deploy(chain, artifact, args, sender=sender, value=value)
+    return contract, int(receipt["gasUsed"])
+
+
+def _deploy(
+    chain: Chain,
+    artifact: Artifact,
+    args: Sequence[Any] = (),
+    *,
+    sender: str | None = None,
+    value: int = 0,
+) -> tuple[Contract, Any]:
+    """deploy_contract, returning the receipt. A sender whose key the chain's Signer holds
+    (a real network) signs locally; others go through the node's accounts."""
     if not artifact.deployable:
         raise DeploymentError(f"{artifact.name} has no bytecode (interface or abstract contract)")
     w3 = chain.w3
     sender = to_checksum_address(sender or chain.accounts[0])
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    signer = chain.signer
     try:
-        tx_hash = factory.constructor(*args).transact({"from": sender, "value": value})
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+        if signer is not None and signer.holds(sender):
+            data = factory.constructor(*args)._encode_data_in_transaction(*args)
+            tx_hash, receipt = signer.send({"from": sender, "data": data, "value": value})
+        else:
+            tx_hash = factory.constructor(*args).transact({"from": sender, "value": value})
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+    except TradelaneError as exc:  # already one line (a real network's Signer)
+        raise DeploymentError(f"deploying {artifact.name} failed: {exc}") from None
     except Exception as exc:
         raise DeploymentError(
             f"deploying {artifact.name}({', '.join(map(str, args))}) failed: {exc}"
@@ -148,7 +169,7 @@ def deploy_contract(
     if receipt["status"] != 1 or not created:
         raise DeploymentError(f"deploying {artifact.name} reverted (tx {tx_hash.to_0x_hex()})")
     address = to_checksum_address(created)
-    return w3.eth.contract(address=address, abi=artifact.abi), int(receipt["gasUsed"])
+    return w3.eth.contract(address=address, abi=artifact.abi), receipt
 
 
 def manifest_path(chain_id: int, directory: Path | None = None) -> Path:
@@ -240,11 +261,13 @@ def deploy_suite(
     ctx = DeployContext(admin_addr, treasury_addr, deployer_addr, all_params, predicted)
     contracts: dict[str, Contract] = {}
     gas: dict[str, int] = {}
+    receipts: dict[str, Any] = {}
     for spec in present:
         args = list(spec.args(ctx))
-        contract, gas[spec.name] = deploy_contract(
+        contract, receipts[spec.name] = _deploy(
             chain, artifacts[spec.name], args, sender=deployer_addr
         )
+        gas[spec.name] = int(receipts[spec.name]["gasUsed"])
         if contract.address != predicted[spec.name]:
             raise DeploymentError(
                 f"{spec.name} landed at {contract.address}, not the predicted "
@@ -267,9 +290,12 @@ def deploy_suite(
                 "settings": settings,
                 "deployed_at": int(time.time()),
                 "block": chain.w3.eth.block_number,
+                "compiler": {"solc": SOLC_VERSION, "settings": compiler_settings()},
                 "contracts": {
                     name: {
                         "address": c.address,
+                        "block": int(receipts[name]["blockNumber"]),
+                        "tx": receipts[name]["transactionHash"].to_0x_hex(),
                         "code_hash": _code_hash(chain.w3.eth.get_code(c.address)),
                         "artifact_hash": _code_hash(artifacts[name].deployed_bytecode),
                         "source": artifacts[name].source,

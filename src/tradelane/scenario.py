@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tradelane.amounts import (
     Amount,
     compare,
+    format_units,
     parse_amount,
     parse_bps,
     parse_comparison,
@@ -46,6 +47,7 @@ from tradelane.amounts import (
 from tradelane.chain import Chain
 from tradelane.client import ContractRevert, Quote, Token, TradeClient
 from tradelane.compiler import Artifact
+from tradelane.deploy import Deployment
 from tradelane.errors import TradelaneError
 from tradelane.types import CheckpointKind, Incoterm, Stage, Status, Trade
 
@@ -685,6 +687,7 @@ class _Runner:
         self.trades: dict[str, Trade] = {}
         self.quotes: dict[str, Quote] = {}
         self.last_signed: dict[str, tuple[str, int, int]] = {}  # order -> (stage, deadline, nonce)
+        self.fresh = True  # the suite was deployed for this run
 
     # setup
     def setup(self) -> list[dict[str, Any]]:
@@ -704,7 +707,8 @@ class _Runner:
         self.addr.setdefault("operator", c.operator)
         self.addr.setdefault("treasury", c.deployment.treasury)
         fee = parse_bps(s.platform.fee)
-        if fee:
+        # A fresh suite charges nothing; a shared one (a real network) keeps the last fee set.
+        if fee != (0 if self.fresh else int(c.escrow.functions.feeBps().call())):
             txs.append(_tx(c.set_fee(fee)))
         timeout = parse_duration(s.arbitration.fee_timeout)
         if timeout != int(c.escrow.functions.feeTimeout().call()):
@@ -955,24 +959,39 @@ def run_scenario(
     on_step: Callable[[StepResult], None] | None = None,
     seed: str | None = None,
     preflight: bool = True,
+    deployment: Deployment | None = None,
 ) -> ScenarioResult:
-    """Deploy a fresh suite on `chain`, set the scenario up and run its steps."""
+    """Deploy a fresh suite on `chain` (or use `deployment`, a suite already there whose
+    operator's key the chain's Signer holds), set the scenario up and run its steps."""
     import time
 
     started = time.perf_counter()
     result = ScenarioResult(scenario.file, scenario.name, chain.describe())
-    cost = parse_amount(scenario.arbitration.fee)
-    client = TradeClient.deploy(
-        chain,
-        arbitration_cost=Amount(cost.value, "ETH").to_units(18),
-        ruling_period=parse_duration(scenario.arbitration.ruling_period),
-        artifacts=artifacts,
-        preflight=preflight,
-    )
+    cost = Amount(parse_amount(scenario.arbitration.fee).value, "ETH").to_units(18)
+    ruling_period = parse_duration(scenario.arbitration.ruling_period)
+    if deployment is None:
+        client = TradeClient.deploy(
+            chain,
+            arbitration_cost=cost,
+            ruling_period=ruling_period,
+            artifacts=artifacts,
+            preflight=preflight,
+        )
+    else:
+        client = TradeClient(
+            chain,
+            deployment,
+            artifacts=artifacts,
+            preflight=preflight,
+            from_block=chain.w3.eth.block_number,
+        )
     result.client = client
     runner = _Runner(scenario, client, seed or str(chain.w3.eth.block_number))
+    runner.fresh = deployment is None
     setup = StepResult(0, "setup: deploy the suite, fund the parties, roles, tokens")
     try:
+        if deployment is not None:
+            _check_params(deployment, cost, ruling_period)
         setup.transactions = runner.setup()
     except (ContractRevert, TradelaneError, ValueError) as exc:
         setup.outcome, setup.message = "failed", f"setup failed: {exc}"
@@ -1012,6 +1031,19 @@ def run_scenario(
             on_step(sr)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _check_params(deployment: Deployment, cost: int, ruling_period: int) -> None:
+    """A scenario run on an existing suite needs the arbitration terms it was built with."""
+    have = deployment.params
+    if have.get("arbitration_cost") != cost or have.get("ruling_period") != ruling_period:
+        raise TradelaneError(
+            f"the scenario needs arbitration fee {format_units(cost, 18, 'ETH')} and ruling "
+            f"period {ruling_period}s; the deployment has "
+            f"{format_units(int(have.get('arbitration_cost', 0)), 18, 'ETH')} and "
+            f"{have.get('ruling_period')}s: deploy one with tradelane deploy --fresh "
+            "--arbitration-cost ... --ruling-period ..."
+        )
 
 
 def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
