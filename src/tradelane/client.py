@@ -41,7 +41,7 @@ from web3.contract.contract import ContractFunction
 
 from tradelane._client import eip712
 from tradelane._client.events import EventDecoder
-from tradelane._client.pipeline import Pipeline, batched
+from tradelane._client.pipeline import Pipeline, await_receipts, batched
 from tradelane._client.registration import unpack_registration
 from tradelane._client.reverts import (
     ContractRevert,
@@ -987,7 +987,8 @@ class TradeClient:
         if signer is not None and (sender in self.keys or signer.holds(sender)):
             receipt = signer.wait(tx_hash)
         else:
-            receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+            # Polled from 10 ms up (web3 sleeps 100 ms between polls).
+            receipt = await_receipts(self.w3, [tx_hash.to_0x_hex()], timeout=120)[0]
         if receipt["status"] != 1:
             raise self._replay_failure(tx, int(receipt["blockNumber"]))
         number = int(receipt["blockNumber"])

@@ -82,10 +82,11 @@ def test_scale_measures_each_level_on_the_session_chain(chain: Chain) -> None:
             "checkpoint_delivered",
             "confirm",
         }
-    # Checkpoints and confirmation cost the same gas whatever the number of orders.
+    # Every step costs the same gas whatever the number of orders, but for calldata: a
+    # hash or signature byte that happens to be zero costs 4 gas instead of 16.
     one, many = data["levels"]["1"]["gas"], data["levels"]["12"]["gas"]
-    for step in ("checkpoint_picked_up", "checkpoint_delivered", "confirm"):
-        assert one[step] == many[step]
+    for step, gas in one.items():
+        assert abs(gas - many[step]) <= 5 * 12, step
 
 
 def test_scale_cli_reports_memory_of_a_small_run() -> None:

@@ -224,11 +224,12 @@ def await_receipts(w3: Web3, hashes: Sequence[str], timeout: float = RECEIPT_TIM
         if not missing:
             return [found[h] for h in hashes]
         if time.monotonic() > deadline:
-            raise TradelaneError(f"{len(missing)} pipelined transactions not mined in time")
+            raise TradelaneError(f"{len(missing)} transactions not mined in {timeout:.0f}s")
         time.sleep(delay)
         delay = min(0.01 + delay * 2, 0.5)
         try:
-            got = batched(w3, [partial(w3.eth.get_transaction_receipt, HexStr(h)) for h in missing])
+            calls = [partial(w3.eth.get_transaction_receipt, HexStr(h)) for h in missing]
+            got = [calls[0]()] if len(calls) == 1 else batched(w3, calls)
         except Exception:  # some not mined yet: ask one by one
             got = []
             for h in missing:
