@@ -190,6 +190,7 @@ class Signer:
         self.default: ChecksumAddress | None = None  # the first key added: deployer, funder
         self._nonces: dict[ChecksumAddress, int] = {}
         self._fees: tuple[float, dict[str, int]] = (0.0, {})
+        self._sent: dict[bytes, tuple[ChecksumAddress, int]] = {}  # hash -> (sender, nonce)
         self._lock = threading.Lock()
 
     def add_key(self, key: str) -> ChecksumAddress:
@@ -268,6 +269,7 @@ class Signer:
                             raise
                         raise ChainError(explain(exc, sender=sender, url=self.chain.url)) from None
                 self._nonces[sender] = nonce + 1
+                self._sent[bytes(tx_hash)] = (sender, nonce)
                 return HexBytes(tx_hash)
         raise ChainError(f"nonce conflict from {sender}: another program keeps using this key")
 
@@ -278,10 +280,11 @@ class Signer:
             return False
         return True
 
-    def wait(self, tx_hash: HexBytes, sender: str | None = None, nonce: int | None = None) -> Any:
+    def wait(self, tx_hash: HexBytes) -> Any:
         """The receipt, once the transaction has `confirmations` blocks; a clear error when
         it is not mined in time or another transaction with its nonce was mined instead."""
         p = self.policy
+        sender, nonce = self._sent.pop(bytes(tx_hash), (None, None))
         deadline = time.monotonic() + p.timeout
         polls = 0
         while True:
@@ -292,7 +295,7 @@ class Signer:
                 pass
             polls += 1
             if sender is not None and nonce is not None and polls % 10 == 0:
-                mined = int(self.w3.eth.get_transaction_count(to_checksum_address(sender)))
+                mined = int(self.w3.eth.get_transaction_count(sender))
                 if mined > nonce and not self._known(tx_hash):
                     raise ChainError(
                         f"transaction {tx_hash.to_0x_hex()} was replaced: another transaction "
@@ -318,10 +321,8 @@ class Signer:
 
     def send(self, tx: dict[str, Any], key: str | None = None) -> tuple[HexBytes, Any]:
         """Sign, send and wait: (hash, receipt)."""
-        sender = to_checksum_address(tx["from"])
         tx_hash = self.send_raw(tx, key)
-        nonce = self._nonces.get(sender)
-        return tx_hash, self.wait(tx_hash, sender, None if nonce is None else nonce - 1)
+        return tx_hash, self.wait(tx_hash)
 
     def balance(self, address: str | None = None) -> int:
         return int(self.w3.eth.get_balance(to_checksum_address(address or self.default or "")))

@@ -262,3 +262,40 @@ def test_waits_for_confirmations(remote):
     finally:
         stop.set()
         miner.join()
+
+
+def test_underpriced_replacement_and_a_replaced_transaction(remote):
+    """Nonce reuse: too little more is refused in one line; a replacement that is mined
+    instead makes the wait for the original fail in one line."""
+    chain = connect(remote.url)
+    signer = use_network(chain, KEY, TxPolicy(poll=0.02, timeout=20))
+    sender = signer.default
+    assert sender is not None
+    to = Account.from_key(EMPTY_KEY).address
+    chain.w3.provider.make_request("evm_setAutomine", [False])  # type: ignore[arg-type]
+    try:
+        nonce = chain.w3.eth.get_transaction_count(sender, "pending")
+        first = signer.send_raw({"from": sender, "to": to, "value": 1, "gas": 21_000})
+        signer._nonces[sender] = nonce  # the same nonce again, at the same price
+        with pytest.raises(ChainError, match=r"already pending.*raise --priority-fee"):
+            signer.send_raw({"from": sender, "to": to, "value": 2, "gas": 21_000})
+        fees = signer.fees()
+        replacement = Account.sign_transaction(
+            {
+                "to": to,
+                "value": 3,
+                "gas": 21_000,
+                "nonce": nonce,
+                "chainId": SEPOLIA,
+                "type": 2,
+                "maxFeePerGas": fees["maxFeePerGas"] * 2,
+                "maxPriorityFeePerGas": fees["maxPriorityFeePerGas"] * 2,
+            },
+            KEY,
+        )
+        chain.w3.eth.send_raw_transaction(replacement.raw_transaction)  # another program
+        chain.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        with pytest.raises(ChainError, match=f"was replaced: .* nonce {nonce} was mined"):
+            signer.wait(first)
+    finally:
+        chain.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
