@@ -93,7 +93,35 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except Exception as exc:
+        # A node that dies or drops off mid-run (Anvil killed, network gone): one line, exit 3.
+        lost = _lost_chain(exc)
+        if lost is None:
+            raise
+        click.echo(f"error: lost the chain mid-run: {lost}", err=True)
+        sys.exit(3)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _lost_chain(exc: BaseException) -> str | None:
+    """The root cause if `exc` comes from a node that stopped answering, else None."""
+    import requests
+    from web3.exceptions import ProviderConnectionError
+
+    kinds = (ConnectionError, requests.ConnectionError, requests.Timeout, ProviderConnectionError)
+    seen: BaseException | None = exc
+    found: BaseException | None = None
+    while seen is not None:
+        if isinstance(seen, kinds):
+            found = seen
+        seen = seen.__cause__ or seen.__context__
+    if found is None:
+        return None
+    root = found
+    while root.__cause__ is not None or root.__context__ is not None:
+        root = root.__cause__ or root.__context__  # type: ignore[assignment]
+    text = str(root).splitlines()[0] if str(root) else type(root).__name__
+    return f"{type(root).__name__}: {text[:160]} (is the node still running?)"
 
 
 if __name__ == "__main__":

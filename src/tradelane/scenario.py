@@ -147,6 +147,26 @@ def _check_duration(value: Any) -> str | int:
     return value  # type: ignore[no-any-return]
 
 
+#: An order's windows are uint32 seconds on chain (about 136 years).
+MAX_WINDOW = 2**32 - 1
+#: The longest single wait: a century (local chains refuse block times past the year 3000).
+MAX_WAIT = 36_500 * 86_400
+
+
+def _check_window(value: Any) -> str | int | None:
+    if value is not None and parse_duration(value) > MAX_WINDOW:
+        raise ValueError(
+            f"{value!r} is too long: an order's windows fit in uint32 seconds (49710d)"
+        )
+    return value  # type: ignore[no-any-return]
+
+
+def _check_wait(value: Any) -> str | int:
+    if parse_duration(value) > MAX_WAIT:
+        raise ValueError(f"{value!r} is too long: a single wait is at most 36500d")
+    return value  # type: ignore[no-any-return]
+
+
 class PartySpec(_Model):
     role: Literal[
         "buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator", "observer"
@@ -205,6 +225,9 @@ class OrderSpec(_Model):
     _durations = field_validator(
         "ship_within", "deliver_within", "inspection", "valid_for", mode="before"
     )(lambda v: v if v is None else _check_duration(v))
+    _windows = field_validator("ship_within", "deliver_within", "inspection", mode="after")(
+        _check_window
+    )
 
     @field_validator("incoterm", mode="before")
     @classmethod
@@ -289,6 +312,7 @@ class WaitStep(_Model):
     note: str | None = None
 
     _wait = field_validator("wait", mode="before")(_check_duration)
+    _wait_bound = field_validator("wait", mode="after")(_check_wait)
 
 
 class ExpectStep(_Model):
