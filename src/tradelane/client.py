@@ -55,7 +55,7 @@ from tradelane.amounts import Amount, format_units, parse_amount, parse_bps, par
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
 from tradelane.deploy import Deployment, deploy_contract, deploy_suite
-from tradelane.errors import TradelaneError
+from tradelane.errors import ChainError, TradelaneError
 from tradelane.types import (
     BPS,
     ZERO_ADDRESS,
@@ -951,7 +951,12 @@ class TradeClient:
         try:
             estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
         except Exception as exc:
-            raise self._as_revert(exc, tx.get("to")) from None
+            revert = self._as_revert(exc, tx.get("to"))
+            if revert is exc and self.chain.signer is not None:  # a real network: one line
+                from tradelane.network import explain
+
+                raise ChainError(explain(exc, sender=sender, url=self.chain.url)) from None
+            raise revert from None
         block = self._recent_block()
         gas_limit = int(block["gasLimit"])
         tx["gas"] = min(int(estimate * GAS_MARGIN) + 10_000, gas_limit)

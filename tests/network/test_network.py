@@ -299,3 +299,20 @@ def test_underpriced_replacement_and_a_replaced_transaction(remote):
             signer.wait(first)
     finally:
         chain.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
+
+
+def test_client_errors_are_one_line_on_a_network(remote, deployments):
+    """The client's own estimate refused by the node (not a revert): one line, no key."""
+    from tradelane._commands import load_deployment
+    from tradelane.client import TradeClient
+    from tradelane.compiler import compile_contracts
+
+    artifacts = compile_contracts()
+    chain = connect(remote.url)
+    use_network(chain, KEY)
+    deployment = load_deployment(chain, artifacts, deployments / f"{SEPOLIA}.json")
+    client = TradeClient(chain, deployment, artifacts=artifacts)
+    empty = client.add_key(EMPTY_KEY, "empty")
+    with pytest.raises(ChainError, match=f"insufficient funds from {empty}") as info:
+        client.send_eth(empty, deployment.admin, 10**18)
+    assert "\n" not in str(info.value) and EMPTY_KEY[2:] not in str(info.value)
