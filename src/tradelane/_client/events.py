@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from eth_abi import decode
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from web3 import Web3
 from web3._utils.events import get_event_data
@@ -37,15 +38,17 @@ class EventDecoder:
         abi = topics.get(bytes(log["topics"][0]))
         if abi is None:
             return None
-        try:
-            data = get_event_data(self.w3.codec, abi, log)
-        except Exception:
-            return None
+        args = _fast_args(abi, log)
+        if args is None:
+            try:
+                args = _plain(dict(get_event_data(self.w3.codec, abi, log)["args"]))
+            except Exception:
+                return None
         tx_hash = log["transactionHash"]
         return DecodedEvent(
             contract=name,
-            name=str(data["event"]),
-            args=_plain(dict(data["args"])),
+            name=str(abi["name"]),
+            args=args,
             block=int(log["blockNumber"]),
             tx_hash=tx_hash.to_0x_hex() if hasattr(tx_hash, "to_0x_hex") else str(tx_hash),
             log_index=int(log["logIndex"]),
@@ -53,6 +56,38 @@ class EventDecoder:
 
     def decode_all(self, logs: Iterable[Mapping[str, Any]]) -> list[DecodedEvent]:
         return [e for log in logs if (e := self.decode(log)) is not None]
+
+
+def _fast_args(abi: Mapping[str, Any], log: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The event's arguments decoded with eth-abi directly, as web3's get_event_data gives
+    them (addresses checksummed), for events of static indexed types: several times
+    faster. None for anything else, which web3 then decodes."""
+    inputs = abi["inputs"]
+    indexed = [i for i in inputs if i["indexed"]]
+    if any(
+        i["type"] in ("string", "bytes") or "[" in i["type"] or "tuple" in i["type"]
+        for i in indexed
+    ) or any("tuple" in i["type"] for i in inputs):
+        return None
+    topics = log["topics"][1:]
+    if len(topics) != len(indexed):
+        return None
+    try:
+        values: dict[str, Any] = {}
+        for item, topic in zip(indexed, topics, strict=True):
+            (values[item["name"]],) = decode([item["type"]], bytes(topic))
+        unindexed = [i for i in inputs if not i["indexed"]]
+        data = decode([i["type"] for i in unindexed], bytes(log["data"]))
+        values.update((i["name"], v) for i, v in zip(unindexed, data, strict=True))
+    except Exception:
+        return None
+    out: dict[str, Any] = {}
+    for item in inputs:
+        value = values[item["name"]]
+        if item["type"] == "address":
+            value = to_checksum_address(value)
+        out[item["name"]] = _plain(value)
+    return out
 
 
 def _plain(value: Any) -> Any:
