@@ -58,10 +58,10 @@ lint: setup
 test: lint audit test-eth-tester test-anvil
 
 test-eth-tester: setup
-	$(BIN)/pytest --chain eth-tester
+	$(BIN)/pytest --chain eth-tester --durations=10
 
 test-anvil: setup
-	$(BIN)/pytest --chain anvil -m "not eth_tester_only"
+	$(BIN)/pytest --chain anvil -m "not eth_tester_only" --durations=10
 
 audit: setup
 	$(BIN)/python audit/slither.py
