@@ -86,7 +86,7 @@ settings.register_profile(
 settings.register_profile(
     "deep",
     deadline=None,
-    max_examples=1_100,
+    max_examples=1_400,
     stateful_step_count=100,
     suppress_health_check=list(HealthCheck),
 )
@@ -1046,6 +1046,11 @@ class Trade(RuleBasedStateMachine):
             else:
                 assert paid == o.released(), f"order {k} released {paid}"
         STATS["invariant checks"] += 5
+        if PROFILE == "deep" and STATS["steps"] % 10_000 == 0:
+            print(
+                f"  ... {STATS['steps']:,} steps, {STATS['transactions']:,} transactions",
+                flush=True,
+            )
 
 
 def _run(machine: type[Trade], backend_factory: Any, profile: settings) -> None:
