@@ -10,12 +10,15 @@ eth-tester pass only; in the Anvil pass they would only repeat themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
+from tradelane._settings import project_root
 from tradelane.chain import Chain, connect
 from tradelane.compiler import Artifact, compile_contracts
 from tradelane.deploy import Deployment, deploy_suite
@@ -54,6 +57,27 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="needs --chain anvil"))
         elif kind != "eth-tester" and "chain" not in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.skip(reason="does not use the chain: eth-tester pass only"))
+
+
+def _scratch_project(path: Path, sources: Mapping[str, str] | None = None) -> Path:
+    """A throwaway project at `path` with `sources` ({"contracts/X.sol": text}), sharing
+    the repository's solc launcher and node_modules."""
+    root = project_root()
+    (path / "contracts").mkdir(parents=True, exist_ok=True)
+    for name in ("bin", "node_modules"):
+        (path / name).symlink_to(root / name)
+    for name in ("package.json", "pyproject.toml"):
+        shutil.copy(root / name, path / name)
+    for unit, text in (sources or {}).items():
+        (path / unit).parent.mkdir(parents=True, exist_ok=True)
+        (path / unit).write_text(text)
+    return path
+
+
+@pytest.fixture(scope="session")
+def scratch_project() -> Callable[..., Path]:
+    """scratch_project(path, {"contracts/X.sol": source}) -> a project to compile apart."""
+    return _scratch_project
 
 
 @pytest.fixture(scope="session")

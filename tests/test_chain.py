@@ -220,19 +220,12 @@ contract GasHungry {
 """
 
 
-def test_eth_tester_gas_estimates_are_enough_and_reverts_still_raise(tmp_path):
-    from tradelane._settings import project_root
+def test_eth_tester_gas_estimates_are_enough_and_reverts_still_raise(tmp_path, scratch_project):
     from tradelane.compiler import compile_contracts
     from tradelane.deploy import deploy_contract
 
-    root = project_root()
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "contracts" / "GasHungry.sol").write_text(GAS_HUNGRY)
-    for name in ("bin", "node_modules"):
-        (tmp_path / name).symlink_to(root / name)
-    for name in ("package.json", "pyproject.toml"):
-        (tmp_path / name).write_text((root / name).read_text())
-    artifact = compile_contracts(tmp_path)["GasHungry"]
+    project = scratch_project(tmp_path, {"contracts/GasHungry.sol": GAS_HUNGRY})
+    artifact = compile_contracts(project)["GasHungry"]
     with connect("eth-tester") as tester_chain:
         contract, _ = deploy_contract(tester_chain, artifact)
         sender = {"from": tester_chain.accounts[0]}

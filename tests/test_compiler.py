@@ -52,14 +52,9 @@ contract Broken {
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def project(tmp_path: Path, scratch_project) -> Path:
     """A throwaway project that shares the repository's launcher and node_modules."""
-    (tmp_path / "contracts").mkdir()
-    (tmp_path / "bin").symlink_to(ROOT / "bin")
-    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
-    for name in ("package.json", "pyproject.toml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    return tmp_path
+    return scratch_project(tmp_path)
 
 
 def test_artifacts_carry_the_pinned_compiler_and_settings(artifacts):

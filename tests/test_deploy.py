@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -48,14 +47,10 @@ STAND_IN_SUITE = (
 
 
 @pytest.fixture(scope="module")
-def stand_in_artifacts(tmp_path_factory):
-    project = tmp_path_factory.mktemp("project")
-    (project / "contracts").mkdir()
-    (project / "contracts" / "StandIn.sol").write_text(STAND_IN)
-    (project / "bin").symlink_to(ROOT / "bin")
-    (project / "node_modules").symlink_to(ROOT / "node_modules")
-    for name in ("package.json", "pyproject.toml"):
-        shutil.copy(ROOT / name, project / name)
+def stand_in_artifacts(tmp_path_factory, scratch_project):
+    project = scratch_project(
+        tmp_path_factory.mktemp("project"), {"contracts/StandIn.sol": STAND_IN}
+    )
     return compile_contracts(project)
 
 
