@@ -53,7 +53,7 @@ lint: setup
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
-	node_modules/.bin/solhint --disc 'contracts/**/*.sol'
+	node_modules/.bin/solhint --disc --noPoster 'contracts/**/*.sol'
 
 test: lint audit test-eth-tester test-anvil
 
