@@ -78,8 +78,8 @@ HOLD, RELEASE = 12, 13
 settings.register_profile(
     "ci",
     deadline=None,
-    max_examples=5,
-    stateful_step_count=40,
+    max_examples=8,
+    stateful_step_count=50,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
 )
@@ -94,7 +94,7 @@ PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
 if PROFILE not in ("ci", "deep"):
     PROFILE = "ci"
 #: pyrevm's share of the ci profile: cheap, so more examples than on eth-tester.
-REVM_CI = settings(settings.get_profile("ci"), max_examples=25, stateful_step_count=60)
+REVM_CI = settings(settings.get_profile("ci"), max_examples=60, stateful_step_count=80)
 
 STATS: Counter[str] = Counter()
 
