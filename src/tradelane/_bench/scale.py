@@ -25,7 +25,7 @@ from eth_account import Account
 
 from tradelane._bench.throughput import PRICE, Bench, _connected, setup
 from tradelane._client import eip712
-from tradelane._client.pipeline import await_receipts, send_raw_batch
+from tradelane._client.pipeline import await_receipts, send_raw_in_order
 from tradelane.chain import Chain
 from tradelane.compiler import compile_contracts
 from tradelane.types import TxResult
@@ -70,8 +70,7 @@ def create_orders(bench: Bench, count: int, batch: int = 500) -> float:
     if anvil:  # queue them all, then mine full blocks: far faster than a block per tx
         bench.chain._call("evm_setAutomine", False)
     try:
-        for start in range(0, len(raws), batch):
-            hashes += send_raw_batch(w3, raws[start : start + batch])
+        hashes = send_raw_in_order(w3, raws)
         if anvil:
             while int(bench.chain._call("txpool_status")["pending"], 16) > 0:
                 bench.chain._call("evm_mine")

@@ -13,9 +13,8 @@ of trades. Every mode sends exactly these transactions, `wave` trades at a time:
 - raw_web3: a plain web3.py loop: build_transaction (estimate, nonce, fees), sign locally,
   send_raw_transaction, wait_for_transaction_receipt (polling every 10 ms);
 - ceiling: the same transactions signed before the clock starts (quotes too), then sent raw
-  as fast as the node takes them, a group of independent transactions at a time, each
-  group's receipts awaited before the next: the faster over the run of one JSON-RPC batch
-  per group and one request per transaction.
+  as fast as the node takes them (one request each, straight to the provider), a group of
+  independent transactions at a time, each group's receipts awaited before the next.
 """
 
 from __future__ import annotations
@@ -33,10 +32,9 @@ from eth_account import Account
 from eth_typing import ChecksumAddress
 from eth_utils import keccak, to_checksum_address
 from web3 import Web3
-from web3.types import RPCEndpoint
 
 from tradelane._client import eip712
-from tradelane._client.pipeline import await_receipts, send_raw_batch
+from tradelane._client.pipeline import await_receipts, send_raw_in_order
 from tradelane._client.views import encode_call
 from tradelane.chain import Chain, connect
 from tradelane.client import TradeClient
@@ -285,31 +283,15 @@ def presign(bench: Bench, trades: int, wave: int) -> list[list[bytes]]:
     return groups
 
 
-def send_raw_each(w3: Web3, raws: list[bytes]) -> list[str]:
-    """Send signed transactions one request each, straight to the provider (no web3
-    formatting); returns their hashes."""
-    method = RPCEndpoint("eth_sendRawTransaction")
-    hashes = []
-    for raw in raws:
-        response = w3.provider.make_request(method, ["0x" + raw.hex()])
-        if "error" in response:
-            raise RuntimeError(f"the node refused a ceiling transaction: {response['error']}")
-        result = response["result"]
-        hashes.append(result if isinstance(result, str) else "0x" + bytes(result).hex())
-    return hashes
-
-
-def run_ceiling(bench: Bench, trades: int, wave: int, *, batch: bool = True) -> tuple[float, int]:
+def run_ceiling(bench: Bench, trades: int, wave: int) -> tuple[float, int]:
     """Seconds to get `trades` pre-signed trades mined, and how many transactions: each group
-    sent in one JSON-RPC batch (or one request per transaction), its receipts awaited (in
-    batches) before the next group."""
+    sent one request per transaction, its receipts awaited (in batches) before the next."""
     groups = presign(bench, trades, wave)
     w3 = bench.w3
-    send = send_raw_batch if batch else send_raw_each
     receipts: list[Any] = []
     started = time.perf_counter()
     for group in groups:
-        receipts += await_receipts(w3, send(w3, group))
+        receipts += await_receipts(w3, send_raw_in_order(w3, group))
     elapsed = time.perf_counter() - started
     failed = sum(1 for r in receipts if r["status"] != 1)
     if failed:
@@ -334,7 +316,6 @@ def run(
     say = progress or (lambda _msg: None)
     artifacts = compile_contracts()
     seconds = dict.fromkeys(modes, 0.0)
-    ceiling = {"batched": 0.0, "one_by_one": 0.0}
     runners = {
         "client": run_client,
         "client_pipelined": run_client_pipelined,
@@ -353,17 +334,14 @@ def run(
         for index, size in enumerate(waves):
             say(f"wave {index + 1}/{len(waves)}: {size} trades per mode")
             for mode in modes[index % len(modes) :] + modes[: index % len(modes)]:
-                if mode == "ceiling":  # the faster of two ways to send, over the whole run
-                    for variant, batch in (("batched", True), ("one_by_one", False)):
-                        elapsed, _count = run_ceiling(bench, size, wave, batch=batch)
-                        ceiling[variant] += elapsed
+                if mode == "ceiling":  # signing is not timed
+                    elapsed, _count = run_ceiling(bench, size, wave)
+                    seconds[mode] += elapsed
                     continue
                 started = time.perf_counter()
                 runners[mode](bench, size, wave)
                 seconds[mode] += time.perf_counter() - started
         anvil_rss = _anvil_peak_kib(chain)
-    if "ceiling" in seconds:
-        seconds["ceiling"] = min(ceiling.values())
     txs = trades * 4 + -(-trades // wave)
     tps = {m: round(trades / s, 2) for m, s in seconds.items()}
     ratios: dict[str, float | None] = {
@@ -379,9 +357,6 @@ def run(
         "trades_per_s": tps,
         "tx_per_s": {m: round(txs / s, 1) for m, s in seconds.items()},
         "ratios": ratios,
-        "ceiling_trades_per_s": {
-            v: round(trades / s, 2) for v, s in ceiling.items() if "ceiling" in seconds
-        },
         "targets": {"client_vs_raw_time": 1.15, "pipelined_vs_ceiling": 0.5},
         "peak_rss_kib": {
             "python": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
