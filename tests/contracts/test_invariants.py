@@ -220,6 +220,7 @@ class Trade(RuleBasedStateMachine):
         self.disputes: list[GDispute] = []
         self.signed: list[tuple[int, tuple[Any, ...], str, int, int, bytes]] = []
         self.fee_bps = 0
+        self.treasury = "treasury"  # who fee credits go to now
         self.fee_timeout = 2 * DAY
         self.paused = False
         self.nonce = 0
@@ -294,7 +295,7 @@ class Trade(RuleBasedStateMachine):
     def _fee(self, o: GOrder, amount: int) -> int:
         fee = amount * o.fee_bps // BPS
         if fee:
-            self.owed[o.token]["treasury"] += fee
+            self.owed[o.token][self.treasury] += fee
             o.paid["fee"] += fee
         return amount - fee
 
@@ -891,7 +892,9 @@ class Trade(RuleBasedStateMachine):
 
     # ------------------------------------------------------------------ operator
     @rule(
-        what=st.sampled_from(["fee", "timeout", "pause", "unpause", "unpause", "bypass"]),
+        what=st.sampled_from(
+            ["fee", "timeout", "pause", "unpause", "unpause", "bypass", "treasury"]
+        ),
         actor=st.sampled_from(["operator", "operator", "operator", "outsider", "buyer", "seller"]),
         bps=st.integers(0, 250),
         timeout=st.sampled_from([60, 3_600, DAY, 2 * DAY, 30 * DAY, 31 * DAY]),
@@ -910,6 +913,12 @@ class Trade(RuleBasedStateMachine):
             out = self._tx(actor, "TradeEscrow", "setFeeTimeout", timeout)
             if self._expect(out, err, "setFeeTimeout"):
                 self.fee_timeout = timeout
+        elif what == "treasury":
+            # Future fee credits go elsewhere; nothing already credited moves.
+            to = "outsider" if self.treasury == "treasury" else "treasury"
+            out = self._tx(actor, "TradeEscrow", "setTreasury", self.a[to])
+            if self._expect(out, denied, "setTreasury"):
+                self.treasury = to
         elif what in ("pause", "unpause"):
             on = what == "pause"
             err = denied
