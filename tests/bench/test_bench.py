@@ -56,8 +56,9 @@ def test_throughput_runs_every_mode_on_the_session_chain(chain: Chain) -> None:
 
 @pytest.mark.eth_tester_only
 def test_throughput_batches_fall_back_on_eth_tester(chain: Chain) -> None:
-    # eth-tester's provider takes no JSON-RPC batches: the pipeline and the ceiling send
-    # one request at a time there. One trade each keeps the slow py-evm pass short.
+    # eth-tester's provider takes no JSON-RPC batches: the pipeline's batched estimates,
+    # state reads and receipt polls go one request at a time there. One trade each keeps
+    # the slow py-evm pass short.
     modes = ("client_pipelined", "ceiling")
     data = throughput.run(chain.kind, 1, wave=1, chain=chain, modes=modes, warmup=False)
     assert set(data["trades_per_s"]) == set(modes)

@@ -8,8 +8,8 @@ of trades. Every mode sends exactly these transactions, `wave` trades at a time:
 
 - client: TradeClient step methods one after another (preflight checks on, receipts awaited);
 - client_pipelined: the same calls inside `client.pipeline()`: a wave's funds queued and
-  flushed (estimates, local nonces and signing, sends and receipts in JSON-RPC batches),
-  then its pickups, and so on;
+  flushed (estimates and receipts in JSON-RPC batches, local nonces and signing, sends
+  one request each in nonce order), then its pickups, and so on;
 - raw_web3: a plain web3.py loop: build_transaction (estimate, nonce, fees), sign locally,
   send_raw_transaction, wait_for_transaction_receipt (polling every 10 ms);
 - ceiling: the same transactions signed before the clock starts (quotes too), then sent raw
