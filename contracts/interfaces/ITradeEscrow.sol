@@ -46,6 +46,9 @@ interface ITradeEscrow is IOrderRegistry, IReputation, IArbitrable, IEvidence {
     error EscrowStageNotForward(bytes32 orderId, Stage current, Stage next);
     /// @notice The other party already paid its arbitration fee: the dispute is with the arbitrator.
     error EscrowFeeAlreadyPaid(bytes32 orderId);
+    /// @notice The arbitrator returned a dispute identifier it already gave another order; refused, so that no
+    /// order's dispute is overwritten (the opener can still win by the other party's fee default).
+    error EscrowDisputeIdTaken(address arbitrator, uint256 disputeId);
     /// @notice The transaction has too little gas left to push a payout safely; send it with more gas.
     error EscrowInsufficientGas(uint256 left, uint256 needed);
 

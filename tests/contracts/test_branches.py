@@ -477,6 +477,35 @@ def test_no_party_can_open_a_dispute_its_panel_could_not_hear(desk: Desk) -> Non
         desk.reverts(error, open_, trade.buyer, value=desk.cost())
 
 
+def test_an_arbitrator_reusing_a_dispute_id_is_refused(desk: Desk, chain, artifacts) -> None:
+    from tradelane.deploy import deploy_contract
+
+    cost = 10**15
+    impostor, _ = deploy_contract(
+        chain, artifacts["ImpostorArbitrator"], [cost], sender=desk.p["operator"]
+    )
+    first, second = (desk.trade(arbitrator=impostor.address) for _ in range(2))
+    for trade in (first, second):
+        desk.quote_and_fund(trade)
+        desk.send(
+            desk.escrow.functions.dispute(trade.order, trade.terms, ""), trade.buyer, value=cost
+        )
+    desk.send(
+        desk.escrow.functions.payArbitrationFee(first.order, first.terms), first.seller, value=cost
+    )
+    pay = desk.escrow.functions.payArbitrationFee(second.order, second.terms)
+    assert desk.reverts("EscrowDisputeIdTaken", pay, second.seller, value=cost) == (
+        impostor.address,
+        0,
+    )
+    assert desk.escrow.functions.disputeOrder(impostor.address, 0).call() == first.id
+    # the second order is not stranded: its opener wins when the fee deadline lapses
+    desk.time_travel(2 * DAY + 1)
+    enforce = desk.escrow.functions.enforceFeeTimeout(second.order, second.terms_hash)
+    desk.send(enforce, desk.p["outsider"])
+    assert second.status() == "resolved"
+
+
 def test_dispute_after_inspection_window_is_refused(desk: Desk) -> None:
     trade = desk.trade()
     desk.quote_and_fund(trade)
