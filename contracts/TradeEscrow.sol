@@ -267,9 +267,10 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         // Interaction: the identifier is the arbitrator's to give, so it is recorded after the call; every
         // function that could use it is guarded against re-entry.
         uint256 disputeId = arbitrator.createDispute{value: cost}(RULING_CHOICES, terms.arbitratorExtraData);
-        mapping(uint256 => bytes32) storage ofArbitrator = _disputeOrders[address(arbitrator)];
-        if (ofArbitrator[disputeId] != bytes32(0)) revert EscrowDisputeIdTaken(address(arbitrator), disputeId);
-        ofArbitrator[disputeId] = id;
+        if (_disputeOrders[address(arbitrator)][disputeId] != bytes32(0)) {
+            revert EscrowDisputeIdTaken(address(arbitrator), disputeId);
+        }
+        _disputeOrders[address(arbitrator)][disputeId] = id;
         emit DisputeCreated(id, address(arbitrator), disputeId);
         emit Dispute(arbitrator, disputeId, uint256(id), uint256(id));
     }
