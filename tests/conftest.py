@@ -18,25 +18,13 @@ import pytest
 from eth_typing import ChecksumAddress
 from web3 import Web3
 
+from tradelane._bench.gas import ARBITRATOR_INDICES, PARTY_INDEX
 from tradelane._settings import project_root
 from tradelane.chain import Chain, connect
 from tradelane.compiler import Artifact, compile_contracts
 from tradelane.deploy import Deployment, deploy_suite
 
 CHAINS = ("eth-tester", "anvil")
-
-#: Which dev account plays which part (indices into chain.accounts).
-PARTY_INDEX = {
-    "operator": 0,
-    "treasury": 1,
-    "buyer": 2,
-    "seller": 3,
-    "carrier": 4,
-    "customs": 5,
-    "inspector": 6,
-    "outsider": 10,
-}
-ARBITRATOR_INDICES = (7, 8, 9)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

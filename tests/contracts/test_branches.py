@@ -144,40 +144,24 @@ def test_false_returning_token_is_refused_by_safe_erc20(desk: Desk, chain, artif
 
 
 def test_fund_with_permit_needs_no_approval(desk: Desk, chain) -> None:
-    from eth_account import Account
-    from eth_account.messages import encode_typed_data
+    from tradelane._client.eip712 import permit_signature
 
     buyer = desk.p["outsider"]  # holds no allowance
     desk.send(desk.usdc.functions.mint(buyer, 100 * USDC_UNIT), desk.p["operator"])
     trade = desk.trade(token=desk.usdc.address, price=100 * USDC_UNIT, buyer=buyer)
     deadline = chain.now() + DAY
-    permit = {
-        "types": {
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": "USD Coin",
-            "version": "1",
-            "chainId": chain.chain_id,
-            "verifyingContract": desk.usdc.address,
-        },
-        "message": {
-            "owner": buyer,
-            "spender": desk.escrow.address,
-            "value": trade.price,
-            "nonce": desk.usdc.functions.nonces(buyer).call(),
-            "deadline": deadline,
-        },
-    }
-    sig = Account.sign_message(encode_typed_data(full_message=permit), chain.private_key(buyer))
-    p = (deadline, sig.v, sig.r.to_bytes(32, "big"), sig.s.to_bytes(32, "big"))
+    v, r, s = permit_signature(
+        token_name="USD Coin",
+        token=desk.usdc.address,
+        chain_id=chain.chain_id,
+        owner=buyer,
+        spender=desk.escrow.address,
+        value=trade.price,
+        nonce=desk.usdc.functions.nonces(buyer).call(),
+        deadline=deadline,
+        key=chain.private_key(buyer),
+    )
+    p = (deadline, v, r, s)
     desk.send(
         desk.escrow.functions.fundWithQuoteAndPermit(
             trade.order, trade.terms, "", trade.quote(), p

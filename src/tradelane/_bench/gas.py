@@ -63,7 +63,7 @@ ANCHORS: dict[str, dict[str, Any]] = {
     },
 }
 
-#: Who plays which part: indices into chain.accounts (as tests/conftest.py assigns them).
+#: Who plays which part: indices into chain.accounts (tests/conftest.py uses the same).
 PARTY_INDEX = {
     "operator": 0,
     "treasury": 1,
