@@ -16,11 +16,12 @@ import {IArbitrable} from "./interfaces/IArbitrable.sol";
 contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGuardTransient {
     // ---------------------------------------------------------------- types
 
-    /// @dev A dispute in one slot, its panel beside it.
+    /// @dev A dispute in one slot, its panel's members beside it (one slot each, no length slot).
     struct DisputeRecord {
         IArbitrable arbitrable; // who created it
-        uint40 deadline; //       the panel's ruling deadline
+        uint32 deadline; //       the panel's ruling deadline (the period is bounded, so it fits until 2106)
         bool solved; //           a ruling was given
+        uint8 size; //            panel members
         uint16 votedMask; //      bit i: panel member i voted
         uint16 choices; //        rulings available besides 0
         uint16 ruling; //         the ruling, once solved
@@ -30,6 +31,8 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
 
     /// @dev Largest panel.
     uint256 private constant MAX_PANEL = 15;
+    /// @dev Longest ruling period.
+    uint256 private constant MAX_PERIOD = 365 days;
     /// @dev Gas given to the push of a member's fee share.
     uint256 private constant PUSH_GAS = 35_000;
     /// @dev Gas kept back to credit a fee share whose push failed.
@@ -47,7 +50,7 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     /// @dev Disputes by identifier.
     mapping(uint256 disputeId => DisputeRecord) private _disputes;
     /// @dev Each dispute's panel.
-    mapping(uint256 disputeId => address[]) private _panels;
+    mapping(uint256 disputeId => address[MAX_PANEL]) private _panels;
     /// @dev Votes per ruling of an undecided dispute (the deciding vote is not stored).
     mapping(uint256 disputeId => mapping(uint256 ruling => uint256)) private _votes;
     /// @dev Fee shares whose push failed.
@@ -61,7 +64,7 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     /// @param cost The arbitration cost per dispute, in wei.
     /// @param period Seconds a panel has to decide.
     constructor(address admin, uint256 cost, uint64 period) {
-        if (period == 0) revert ArbitrationInvalidPeriod();
+        if (period == 0 || period > MAX_PERIOD) revert ArbitrationInvalidPeriod();
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _cost = cost;
         _period = period;
@@ -107,7 +110,11 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     /// @inheritdoc IDisputeArbitration
     function disputeInfo(uint256 disputeId) external view returns (DisputeInfo memory info) {
         DisputeRecord storage d = _existing(disputeId);
-        info = DisputeInfo(d.arbitrable, d.deadline, d.solved, d.choices, d.ruling, _panels[disputeId]);
+        address[] memory panel = new address[](d.size);
+        for (uint256 i; i < panel.length; ++i) {
+            panel[i] = _panels[disputeId][i];
+        }
+        info = DisputeInfo(d.arbitrable, d.deadline, d.solved, d.choices, d.ruling, panel);
     }
 
     /// @inheritdoc IDisputeArbitration
@@ -117,10 +124,10 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
 
     /// @inheritdoc IDisputeArbitration
     function hasVoted(uint256 disputeId, address member) external view returns (bool) {
-        address[] storage panel = _panels[disputeId];
-        uint256 mask = _disputes[disputeId].votedMask;
-        for (uint256 i; i < panel.length; ++i) {
-            if (panel[i] == member) return mask & (1 << i) != 0;
+        DisputeRecord storage d = _disputes[disputeId];
+        address[MAX_PANEL] storage panel = _panels[disputeId];
+        for (uint256 i; i < d.size; ++i) {
+            if (panel[i] == member) return d.votedMask & (1 << i) != 0;
         }
         return false;
     }
@@ -159,13 +166,17 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         disputeId = _count++;
         _disputes[disputeId] = DisputeRecord({
             arbitrable: IArbitrable(msg.sender),
-            deadline: uint40(block.timestamp + _period),
+            deadline: uint32(block.timestamp + _period),
             solved: false,
+            size: uint8(panel.length),
             votedMask: 0,
             choices: uint16(choices),
             ruling: 0
         });
-        _panels[disputeId] = panel;
+        address[MAX_PANEL] storage members = _panels[disputeId];
+        for (uint256 i; i < panel.length; ++i) {
+            members[i] = panel[i];
+        }
         emit DisputeCreation(disputeId, IArbitrable(msg.sender));
     }
 
@@ -188,8 +199,8 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         if (d.solved) revert ArbitrationDisputeSolved(disputeId);
         if (block.timestamp > d.deadline) revert ArbitrationDeadlinePassed(disputeId, d.deadline);
         if (ruling > d.choices) revert ArbitrationInvalidRuling(ruling, d.choices);
-        address[] storage panel = _panels[disputeId];
-        uint256 size = panel.length;
+        address[MAX_PANEL] storage panel = _panels[disputeId];
+        uint256 size = d.size;
         uint256 index = _memberIndex(panel, size, disputeId);
         uint256 bit = 1 << index;
         if (d.votedMask & bit != 0) revert ArbitrationAlreadyVoted(disputeId, msg.sender);
@@ -231,7 +242,7 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     function _decide(
         uint256 disputeId,
         DisputeRecord storage d,
-        address[] storage panel,
+        address[MAX_PANEL] storage panel,
         uint256 ruling,
         bool byDefault
     ) private {
@@ -241,7 +252,7 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         emit DisputeDecided(disputeId, ruling, byDefault);
         // Interaction:
         d.arbitrable.rule(disputeId, ruling);
-        uint256 size = panel.length;
+        uint256 size = d.size;
         uint256 share = _cost / size;
         for (uint256 i; i < size; ++i) {
             _pay(panel[i], i == 0 ? _cost - share * (size - 1) : share);
@@ -264,7 +275,7 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     }
 
     /// @dev The caller's index in the panel.
-    function _memberIndex(address[] storage panel, uint256 size, uint256 disputeId) private view returns (uint256) {
+    function _memberIndex(address[MAX_PANEL] storage panel, uint256 size, uint256 disputeId) private view returns (uint256) {
         for (uint256 i; i < size; ++i) {
             if (panel[i] == msg.sender) return i;
         }

@@ -533,17 +533,18 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         state.disputeDeposit = 0;
         _recordDispute(buyer, seller, token, state.buyerOpenedDispute, buyerShareBps);
         emit DisputeResolved(id, buyerShareBps, toBuyer, toSeller, fee, byDefault);
-        // Interaction:
+        uint256 depositToSeller = buyerShareBps > BPS / 2 ? 0 : buyerShareBps < BPS / 2 ? deposit : deposit / 2;
+        uint256 depositToBuyer = deposit - depositToSeller;
+        // Interaction: in an ETH order each party's share and deposit go in one push.
         _payFee(token, fee);
-        _pay(buyer, token, toBuyer);
-        _pay(seller, token, toSeller);
-        if (buyerShareBps > BPS / 2) {
-            _pay(buyer, address(0), deposit);
-        } else if (buyerShareBps < BPS / 2) {
-            _pay(seller, address(0), deposit);
+        if (token == address(0)) {
+            _pay(buyer, token, toBuyer + depositToBuyer);
+            _pay(seller, token, toSeller + depositToSeller);
         } else {
-            _pay(buyer, address(0), deposit - deposit / 2);
-            _pay(seller, address(0), deposit / 2);
+            _pay(buyer, token, toBuyer);
+            _pay(seller, token, toSeller);
+            _pay(buyer, address(0), depositToBuyer);
+            _pay(seller, address(0), depositToSeller);
         }
     }
 

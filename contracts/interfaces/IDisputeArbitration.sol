@@ -50,7 +50,7 @@ interface IDisputeArbitration is IArbitrator {
     error ArbitrationNothingToWithdraw(address account);
     /// @notice Too little gas left to push a fee share safely; send the transaction with more gas.
     error ArbitrationInsufficientGas(uint256 left, uint256 needed);
-    /// @notice The ruling period must be above zero.
+    /// @notice The ruling period must be above zero and at most 365 days.
     error ArbitrationInvalidPeriod();
 
     // ---------------------------------------------------------------- events

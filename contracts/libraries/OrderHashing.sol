@@ -22,30 +22,32 @@ library OrderHashing {
     );
 
     /// @notice EIP-712 struct hash of the terms.
-    function hashTerms(Terms calldata t) internal pure returns (bytes32) {
-        // EIP-712 encodes the fields one after another; encoding them in two parts keeps the stack shallow.
-        bytes memory head = abi.encode(
-            TERMS_TYPEHASH,
-            t.carrier,
-            t.arbitrator,
-            t.incoterm,
-            t.shipWithin,
-            t.deliverWithin,
-            t.inspectionWindow,
-            t.validUntil
-        );
-        bytes memory tail =
-            abi.encode(t.nonce, t.documentHash, hashMilestones(t.milestones), keccak256(t.arbitratorExtraData));
-        return keccak256(bytes.concat(head, tail));
-    }
-
-    /// @notice EIP-712 hash of the milestone array.
-    function hashMilestones(Milestone[] calldata ms) internal pure returns (bytes32) {
-        bytes32[] memory hashes = new bytes32[](ms.length);
-        for (uint256 i; i < ms.length; ++i) {
-            hashes[i] = keccak256(abi.encode(MILESTONE_TYPEHASH, ms[i].stage, ms[i].bps));
+    /// @dev The nine static fields are copied from calldata as they are: a field with dirty high bits hashes to an
+    /// identifier no signer signed, and every path that reads such a field through Solidity reverts anyway.
+    function hashTerms(Terms calldata t) internal pure returns (bytes32 result) {
+        bytes32 termsType = TERMS_TYPEHASH;
+        bytes32 milestoneType = MILESTONE_TYPEHASH;
+        Milestone[] calldata ms = t.milestones;
+        bytes calldata extra = t.arbitratorExtraData;
+        assembly ("memory-safe") {
+            // Scratch past the free memory pointer: 12 words of encoded terms, then the milestone hashes, then
+            // room for one milestone's encoding or the extra data.
+            let ptr := mload(0x40)
+            let hashes := add(ptr, 0x180)
+            let n := ms.length
+            let work := add(hashes, shl(5, n))
+            mstore(work, milestoneType)
+            for { let i := 0 } lt(i, n) { i := add(i, 1) } {
+                calldatacopy(add(work, 0x20), add(ms.offset, shl(6, i)), 0x40)
+                mstore(add(hashes, shl(5, i)), keccak256(work, 0x60))
+            }
+            mstore(ptr, termsType)
+            calldatacopy(add(ptr, 0x20), t, 0x120)
+            mstore(add(ptr, 0x140), keccak256(hashes, shl(5, n)))
+            calldatacopy(work, extra.offset, extra.length)
+            mstore(add(ptr, 0x160), keccak256(work, extra.length))
+            result := keccak256(ptr, 0x180)
         }
-        return keccak256(abi.encodePacked(hashes));
     }
 
     /// @notice EIP-712 struct hash of the order, given the struct hash of its terms: the order identifier.

@@ -161,6 +161,34 @@ def _check_window(value: Any) -> str | int | None:
     return value  # type: ignore[no-any-return]
 
 
+#: Bounds the contracts enforce: the fee timeout (TradeEscrow) and the panel's ruling period
+#: (DisputeArbitration), in seconds.
+FEE_TIMEOUT_BOUNDS = (3_600, 30 * 86_400)
+RULING_PERIOD_BOUNDS = (1, 365 * 86_400)
+
+
+def _short(seconds: int) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _check_bounds(name: str, bounds: tuple[int, int]) -> Any:
+    low, high = bounds
+
+    def check(value: Any) -> str | int:
+        seconds = parse_duration(value)
+        if not low <= seconds <= high:
+            raise ValueError(
+                f"{name} {value!r} is out of range: the contracts accept "
+                f"{_short(low)} to {_short(high)}"
+            )
+        return value  # type: ignore[no-any-return]
+
+    return check
+
+
 def _check_wait(value: Any) -> str | int:
     if parse_duration(value) > MAX_WAIT:
         raise ValueError(f"{value!r} is too long: a single wait is at most 36500d")
@@ -204,6 +232,12 @@ class ArbitrationSpec(_Model):
 
     _fee = field_validator("fee", mode="before")(_check_amount)
     _durations = field_validator("fee_timeout", "ruling_period", mode="before")(_check_duration)
+    _fee_timeout = field_validator("fee_timeout", mode="after")(
+        _check_bounds("fee_timeout", FEE_TIMEOUT_BOUNDS)
+    )
+    _ruling_period = field_validator("ruling_period", mode="after")(
+        _check_bounds("ruling_period", RULING_PERIOD_BOUNDS)
+    )
 
 
 class OrderSpec(_Model):

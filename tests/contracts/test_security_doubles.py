@@ -266,7 +266,7 @@ def _deploy_error(desk: Desk, artifacts: Any, name: str, types: list[str], args:
     raise AssertionError(f"deploying {name}{tuple(args)} succeeded")
 
 
-def test_constructors_refuse_zero_addresses_a_foreign_tracker_and_a_zero_period(
+def test_constructors_refuse_zero_addresses_a_foreign_tracker_and_a_bad_period(
     desk: Desk, artifacts: Any
 ) -> None:
     zero, op = ETH, desk.p["operator"]
@@ -287,12 +287,17 @@ def test_constructors_refuse_zero_addresses_a_foreign_tracker_and_a_zero_period(
         _deploy_error(desk, artifacts, "LogisticsTracker", ["address"] * 2, [op, zero])
         == "TrackerZeroAddress"
     )
-    assert (
-        _deploy_error(
-            desk, artifacts, "DisputeArbitration", ["address", "uint256", "uint64"], [op, 1, 0]
+    for period in (0, 365 * 86_400 + 1):  # zero, and past the bound that keeps deadlines in uint32
+        assert (
+            _deploy_error(
+                desk,
+                artifacts,
+                "DisputeArbitration",
+                ["address", "uint256", "uint64"],
+                [op, 1, period],
+            )
+            == "ArbitrationInvalidPeriod"
         )
-        == "ArbitrationInvalidPeriod"
-    )
 
 
 def _starve(desk: Desk, fn: Any, sender: str, lo: int, hi: int, step: int, wanted: str) -> int:
