@@ -38,6 +38,61 @@ from tradelane.errors import TradelaneError
 CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for the run) or a URL."
 
 
+# ---------------------------------------------------------------------------- options
+
+
+def _checked(check: Any) -> Any:
+    """A click callback: `check(value)` must not raise ValueError, else the option is a usage
+    error (one line naming the option, exit 2) before anything is compiled or sent."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            check(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return value
+
+    return callback
+
+
+def _check_arbitration_cost(value: str) -> None:
+    from tradelane.amounts import parse_amount
+
+    amount = parse_amount(value)
+    if amount.symbol not in (None, "ETH"):
+        raise ValueError(f"the arbitration cost is paid in ETH, not {amount.symbol}")
+    amount.to_units(18)
+
+
+def _check_ruling_period(value: str) -> None:
+    from tradelane.scenario import RULING_PERIOD_BOUNDS, check_bounds
+
+    check_bounds("the ruling period", RULING_PERIOD_BOUNDS)(value)
+
+
+def _check_fee(value: str) -> None:
+    from tradelane.amounts import parse_bps
+
+    if parse_bps(value) > 200:
+        raise ValueError(f"the platform fee is capped at 2%, not {value}")
+
+
+def _check_address(value: str) -> None:
+    from eth_utils import is_address
+
+    if not is_address(value):
+        raise ValueError(f"not an address: {value!r} (write it as 0x followed by 40 hex digits)")
+
+
+def _check_chain(value: str) -> None:
+    if value not in ("eth-tester", "anvil") and not value.startswith(
+        ("http://", "https://", "ws://", "wss://")
+    ):
+        raise ValueError(f"unknown chain {value!r}: use eth-tester, anvil or an http(s)/ws(s) URL")
+
+
 def _console(err: bool = False) -> Console:
     stream = sys.stderr if err else sys.stdout
     width = None if stream.isatty() else 150  # pipes and logs: wide enough for the tables
@@ -124,7 +179,14 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--chain", "target", default="eth-tester", show_default=True, help=CHAIN_HELP)
+@click.option(
+    "--chain",
+    "target",
+    default="eth-tester",
+    show_default=True,
+    help=CHAIN_HELP,
+    callback=_checked(_check_chain),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--report",
@@ -241,7 +303,14 @@ def _print_result(console: Console, result: Any, verbose: bool) -> None:
 
 
 @click.command()
-@click.option("--chain", "target", default="eth-tester", show_default=True, help=CHAIN_HELP)
+@click.option(
+    "--chain",
+    "target",
+    default="eth-tester",
+    show_default=True,
+    help=CHAIN_HELP,
+    callback=_checked(_check_chain),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 def demo(ctx: click.Context, target: str, as_json: bool) -> None:
@@ -327,12 +396,40 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.option("--chain", "target", default="eth-tester", show_default=True, help=CHAIN_HELP)
-@click.option("--arbitration-cost", default="0.01 ETH", show_default=True, help="Per dispute.")
-@click.option("--ruling-period", default="14d", show_default=True, help="Panel deadline.")
-@click.option("--fee", default=None, help="Platform fee to set, e.g. 1% (at most 2%).")
+@click.option(
+    "--chain",
+    "target",
+    default="eth-tester",
+    show_default=True,
+    help=CHAIN_HELP,
+    callback=_checked(_check_chain),
+)
+@click.option(
+    "--arbitration-cost",
+    default="0.01 ETH",
+    show_default=True,
+    help="Per dispute.",
+    callback=_checked(_check_arbitration_cost),
+)
+@click.option(
+    "--ruling-period",
+    default="14d",
+    show_default=True,
+    help="Panel deadline (at most 365d).",
+    callback=_checked(_check_ruling_period),
+)
+@click.option(
+    "--fee",
+    default=None,
+    help="Platform fee to set, e.g. 1% (at most 2%).",
+    callback=_checked(_check_fee),
+)
 @click.option("--fresh", is_flag=True, help="Deploy anew even if the manifest matches.")
-@click.option("--treasury", help="Where platform fees go (default: the deploying account).")
+@click.option(
+    "--treasury",
+    help="Where platform fees go (default: the deploying account).",
+    callback=_checked(_check_address),
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
 @network_options
 def deploy(

@@ -35,7 +35,13 @@ def compile(force: bool) -> None:
 
 
 @cli.command()
-@click.option("--port", type=int, default=8545, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8545,
+    show_default=True,
+    help="Port to listen on.",
+)
 def node(port: int) -> None:
     """Run a local Anvil until Ctrl-C (another port if PORT is taken)."""
     from eth_account import Account

@@ -174,7 +174,8 @@ def _short(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def _check_bounds(name: str, bounds: tuple[int, int]) -> Any:
+def check_bounds(name: str, bounds: tuple[int, int]) -> Any:
+    """A validator: the duration `name` must lie within `bounds` seconds (ValueError if not)."""
     low, high = bounds
 
     def check(value: Any) -> str | int:
@@ -233,10 +234,10 @@ class ArbitrationSpec(_Model):
     _fee = field_validator("fee", mode="before")(_check_amount)
     _durations = field_validator("fee_timeout", "ruling_period", mode="before")(_check_duration)
     _fee_timeout = field_validator("fee_timeout", mode="after")(
-        _check_bounds("fee_timeout", FEE_TIMEOUT_BOUNDS)
+        check_bounds("fee_timeout", FEE_TIMEOUT_BOUNDS)
     )
     _ruling_period = field_validator("ruling_period", mode="after")(
-        _check_bounds("ruling_period", RULING_PERIOD_BOUNDS)
+        check_bounds("ruling_period", RULING_PERIOD_BOUNDS)
     )
 
 

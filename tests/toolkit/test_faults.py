@@ -52,6 +52,32 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys):
     assert says in lines[0] and path.name in lines[0]
 
 
+# (command line, what the error must name): option values the contracts or the chain layer
+# would refuse later are refused up front, as usage errors, before anything is compiled or sent.
+BAD_OPTIONS = [
+    (["deploy", "--arbitration-cost", "banana"], "'--arbitration-cost': not an amount"),
+    (["deploy", "--arbitration-cost", "5 USDC"], "paid in ETH"),
+    (["deploy", "--ruling-period", "400d"], "'--ruling-period'"),
+    (["deploy", "--ruling-period", "0s"], "out of range"),
+    (["deploy", "--fee", "5%"], "capped at 2%"),
+    (["deploy", "--treasury", "0x123"], "'--treasury': not an address"),
+    (["deploy", "--chain", "mainnet"], "unknown chain 'mainnet'"),
+    (["run", "--chain", "foo", str(HAPPY)], "unknown chain 'foo'"),
+    (["node", "--port", "99999"], "'--port'"),
+]
+
+
+@pytest.mark.parametrize("argv", BAD_OPTIONS, ids=[" ".join(a[0][:3]) for a in BAD_OPTIONS])
+def test_bad_option_exits_2_naming_it(argv, capsys):
+    args, says = argv
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    assert "Traceback" not in err
+    assert says in err, err
+
+
 def test_unreachable_rpc_url_exits_3_with_one_line(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["run", str(HAPPY), "--chain", "http://127.0.0.1:9"])
