@@ -86,6 +86,15 @@ def _check_address(value: str) -> None:
         raise ValueError(f"not an address: {value!r} (write it as 0x followed by 40 hex digits)")
 
 
+def _check_party_eth(value: str) -> None:
+    from tradelane.amounts import parse_amount
+
+    amount = parse_amount(value)
+    if amount.symbol not in (None, "ETH"):
+        raise ValueError(f"parties are given ether, not {amount.symbol}")
+    amount.to_units(18)
+
+
 def _check_chain(value: str) -> None:
     if value not in ("eth-tester", "anvil") and not value.startswith(
         ("http://", "https://", "ws://", "wss://")
@@ -194,6 +203,13 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
     help="Write each step's transactions, gas and outcome to this JSON file.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every step, not only failures.")
+@click.option(
+    "--party-eth",
+    metavar="AMOUNT",
+    help="Ether for each party whose scenario does not set its `eth` (default 100 ETH); "
+    "on a URL the paying account gives it.",
+    callback=_checked(_check_party_eth),
+)
 @network_options
 @click.pass_context
 def run(
@@ -203,6 +219,7 @@ def run(
     as_json: bool,
     report: str | None,
     verbose: bool,
+    party_eth: str | None,
     net: NetworkOptions,
 ) -> None:
     """Run YAML trade scenarios: exit 0 when every expectation held, 1 when one failed,
@@ -223,6 +240,8 @@ def run(
         if as_json:
             click.echo(json.dumps({"invalid": problems}, indent=2))
         ctx.exit(2)
+    if party_eth is not None:
+        scenarios = [s.with_party_eth(party_eth) for s in scenarios]
     artifacts = compile_contracts()
     results = []
     total = sum(len(s.steps) + 1 for s in scenarios)

@@ -369,6 +369,16 @@ class Scenario(_Model):
     steps: list[Step]
     file: str = "<scenario>"
 
+    def with_party_eth(self, eth: str) -> Scenario:
+        """This scenario with `eth` given to every party whose file does not set its `eth`."""
+        parties = {
+            name: party
+            if "eth" in party.model_fields_set
+            else party.model_copy(update={"eth": eth})
+            for name, party in self.parties.items()
+        }
+        return self.model_copy(update={"parties": parties})
+
     def parties_with(self, role: str) -> list[str]:
         return [name for name, p in self.parties.items() if p.role == role]
 

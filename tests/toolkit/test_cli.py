@@ -41,6 +41,23 @@ def test_run_passing_scenario_exits_0_and_writes_report(tmp_path, capsys):
     assert refused["error"] == "OrderInvalidStatus"
 
 
+def test_run_party_eth_funds_parties_that_do_not_set_theirs(tmp_path, capsys):
+    scenario = tmp_path / "small.yaml"
+    scenario.write_text(
+        "name: small balances\n"
+        "parties: {alice: buyer, bob: {role: seller, eth: 7}, dhl: carrier}\n"
+        "orders:\n"
+        "  po-1: {buyer: alice, seller: bob, carrier: dhl, price: 1 ETH}\n"
+        "steps:\n"
+        "  - {expect: {balance: {alice: 3 ETH, bob: 7 ETH, dhl: 3 ETH}}}\n"
+    )
+    code, out, _ = run_cli(["run", str(scenario), "--party-eth", "3 ETH"], capsys)
+    assert code == 0, out
+    # without the flag the default applies, and the same expectation fails on alice
+    code, out, _ = run_cli(["run", str(scenario)], capsys)
+    assert code == 1 and "alice is 100 ETH" in out, out
+
+
 def test_run_wrong_expectation_exits_1_naming_step_and_difference(capsys):
     code, out, _ = run_cli(["run", str(FAILING / "wrong_expectation.yaml")], capsys)
     assert code == 1
