@@ -112,10 +112,12 @@ def explain(exc: BaseException, *, sender: str | None = None, url: str | None = 
     text = _message(exc)
     low = text.lower()
     who = f" from {sender}" if sender else ""
-    if "insufficient funds" in low or "insufficient balance" in low:
+    if "insufficient funds" in low or "insufficient balance" in low or "cannot afford" in low:
+        # eth-tester's wording names the sender as raw bytes: the address is already in `who`
+        detail = "" if "cannot afford" in low else f" ({text.strip()})"
         return (
-            f"insufficient funds{who}: the account cannot pay value + gas x max fee "
-            f"({text.strip()}); fund it or lower --max-fee"
+            f"insufficient funds{who}: the account cannot pay value + gas x max fee"
+            f"{detail}; fund it or lower --max-fee"
         )
     if "replacement transaction underpriced" in low or "replacement fee too low" in low:
         return (

@@ -45,3 +45,56 @@ def test_client_signs_with_a_loaded_key(chain, suite, artifacts, tmp_path):
     assert address == funded
     result = other.send_eth(address, suite.treasury, 10**18)
     assert result.sender == funded
+
+
+def _on_a_terminal(argv: list[str], answer: bytes, env: dict[str, str]) -> tuple[int, str]:
+    """Runs the CLI with a pseudo-terminal as its controlling terminal, answers the password
+    prompt with `answer`, and returns its exit code and everything it showed."""
+    import os
+    import pty
+    import select
+    import sys
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.execve(sys.executable, [sys.executable, "-m", "tradelane.cli", *argv], env)
+    shown, answered, deadline = b"", False, time.monotonic() + 120
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        if not answered and b"password for" in shown:
+            os.write(fd, answer)
+            answered = True
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert answered, shown
+    return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
+
+
+def test_keystore_password_prompt_on_a_terminal(tmp_path):
+    """Without $TRADELANE_PASSWORD the CLI asks on the terminal, without echoing the answer;
+    a wrong password is one line and exit 2, the right one unlocks the key (which then signs:
+    on the embedded chain its account has no ether, so the deploy stops at exit 3 naming it)."""
+    import os
+
+    path = tmp_path / "deployer.json"
+    path.write_text(json.dumps(Account.encrypt(KEY, "s3cret", iterations=2)))
+    env = {k: v for k, v in os.environ.items() if k != "TRADELANE_PASSWORD"}
+    argv = ["deploy", "--keystore", str(path)]
+
+    code, shown = _on_a_terminal(argv, b"guess\n", env)
+    assert code == 2, shown
+    assert "wrong password" in shown and "guess" not in shown and "Traceback" not in shown
+
+    code, shown = _on_a_terminal(argv, b"s3cret\n", env)
+    assert code == 3, shown
+    assert Account.from_key(KEY).address in shown and "insufficient funds" in shown
+    assert "s3cret" not in shown and "Traceback" not in shown
