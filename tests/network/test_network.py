@@ -316,3 +316,30 @@ def test_client_errors_are_one_line_on_a_network(remote, deployments):
     with pytest.raises(ChainError, match=f"insufficient funds from {empty}") as info:
         client.send_eth(empty, deployment.admin, 10**18)
     assert "\n" not in str(info.value) and EMPTY_KEY[2:] not in str(info.value)
+
+
+def test_pipeline_signs_with_the_network_key(remote, deployments):
+    """The pipelined client on a network: the operator's transactions (its key held by the
+    chain's Signer) are signed locally with the Signer's fee policy and nonces, interleaved
+    with sequential sends of the same key; the node never signs."""
+    from tradelane._commands import load_deployment
+    from tradelane.client import TradeClient
+    from tradelane.compiler import compile_contracts
+
+    artifacts = compile_contracts()
+    chain = connect(remote.url)
+    use_network(chain, KEY, TxPolicy(max_fee=3 * 10**9, priority_fee=10**9))
+    deployment = load_deployment(chain, artifacts, deployments / f"{SEPOLIA}.json")
+    client = TradeClient(chain, deployment, artifacts=artifacts)
+    a = client.new_account("pipe-a", eth=0)
+    b = client.new_account("pipe-b", eth=0)
+    client.send_eth(deployment.admin, a, 1)  # sequential: the Signer counts this nonce
+    with client.pipeline() as pipe:
+        first = client.send_eth(deployment.admin, a, 2)
+        second = client.send_eth(deployment.admin, b, 3)
+        pipe.flush()
+    client.send_eth(deployment.admin, b, 4)  # and continues after the pipeline's two
+    assert chain.w3.eth.get_balance(a) == 3 and chain.w3.eth.get_balance(b) == 7
+    for result in (first, second):
+        tx = chain.w3.eth.get_transaction(result.tx_hash)
+        assert tx["maxFeePerGas"] == 3 * 10**9 and tx["maxPriorityFeePerGas"] == 10**9

@@ -7,8 +7,9 @@ on `pipe.flush()`, whenever `batch` transactions are queued, and on leaving the 
 
 A flush estimates every queued transaction in one JSON-RPC batch, signs them locally with
 nonces counted here, sends them one request each (in nonce order) and awaits their
-receipts in batches. All
-transactions of one flush are estimated against the state before the flush, so a step
+receipts in batches. On a real network (`use_network`, the CLI's --key-env/--keystore)
+the chain's Signer signs instead, with its fee policy, the nonces it shares with
+sequential sends, and its confirmations. All transactions of one flush are estimated against the state before the flush, so a step
 and the step that depends on it (fund, then record a checkpoint of the same order) belong
 in different flushes: queue one step for many orders, flush, then the next step.
 Preflight checks read the chain when a step is queued, so they see the last flush too.
@@ -182,7 +183,18 @@ class Pipeline:
         base_fee = int(block.get("baseFeePerGas", 0) or 0)
         from tradelane.client import GAS_MARGIN, PRIORITY_FEE
 
-        senders = {q.sender for q in queue if q.sender not in client._nonces}
+        # On a real network the chain's Signer signs every sender it or the client holds a
+        # key for, with its fee policy, its nonces (shared with sequential sends) and its
+        # confirmations; elsewhere the client signs its own keys and the node the rest.
+        signer = client.chain.signer
+        by_signer = [
+            q
+            for q in queue
+            if signer is not None and (q.sender in client.keys or signer.holds(q.sender))
+        ]
+        signed_by_signer = {id(q) for q in by_signer}
+        ours = [q for q in queue if id(q) not in signed_by_signer]
+        senders = {q.sender for q in ours if q.sender not in client._nonces}
         for sender in senders:
             client._nonces[sender] = int(w3.eth.get_transaction_count(sender, "pending"))
         raws: list[bytes] = []
@@ -190,6 +202,8 @@ class Pipeline:
         for q, estimate in zip(queue, estimates, strict=True):
             used = int(estimate, 16) if isinstance(estimate, str) else int(estimate)
             q.tx["gas"] = min(int(used * GAS_MARGIN) + 10_000, gas_limit)
+            if id(q) in signed_by_signer:
+                continue
             nonce = client._nonces[q.sender]
             client._nonces[q.sender] = nonce + 1
             if q.sender in client.keys:
@@ -207,19 +221,34 @@ class Pipeline:
                 raws.append(bytes(signed.raw_transaction))
             else:
                 unkeyed.append((q, {**q.tx, "nonce": nonce}))
-        keyed = [q for q in queue if q.sender in client.keys]
+        keyed = [q for q in ours if q.sender in client.keys]
         try:
+            if signer is not None:
+                for q in by_signer:
+                    q.result.tx_hash = signer.send_raw(q.tx, client.keys.get(q.sender)).to_0x_hex()
             for q, tx_hash in zip(keyed, send_raw_in_order(w3, raws), strict=True):
                 q.result.tx_hash = tx_hash
             for q, tx in unkeyed:  # the node signs: one request each
                 q.result.tx_hash = w3.eth.send_transaction(tx).to_0x_hex()  # type: ignore[arg-type]
+        except TradelaneError:
+            raise  # already one line (the Signer's)
         except Exception as exc:
-            for sender in {q.sender for q in queue}:  # the node decides the nonces again
+            for sender in {q.sender for q in ours}:  # the node decides the nonces again
                 client._nonces.pop(sender, None)
             raise TradelaneError(
                 f"sending {len(queue)} pipelined transactions failed: {exc}"
             ) from exc
-        receipts = self._receipts([q.result.tx_hash for q in queue])
+        mined = dict(
+            zip(
+                [q.result.tx_hash for q in ours],
+                self._receipts([q.result.tx_hash for q in ours]),
+                strict=True,
+            )
+        )
+        if signer is not None:
+            for q in by_signer:
+                mined[q.result.tx_hash] = signer.wait(HexBytes(q.result.tx_hash))
+        receipts = [mined[q.result.tx_hash] for q in queue]
         numbers = sorted({int(r["blockNumber"]) for r in receipts})
         blocks = batched(w3, [partial(w3.eth.get_block, n) for n in numbers])
         stamps = {n: int(b["timestamp"]) for n, b in zip(numbers, blocks, strict=True)}
