@@ -371,6 +371,8 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
         )
 
     with _chain(target) as chain:
+        if chain.persistent:  # the demo waits out the inspection window
+            refuse_time_travel(chain, [scenario])
         if not as_json:
             out.print(f"[dim]chain: {chain.describe()} (chain id {chain.chain_id})[/dim]")
         result = run_scenario(scenario, chain, artifacts=artifacts, on_step=show)

@@ -165,6 +165,11 @@ def test_time_travel_is_refused_where_the_chain_cannot(remote, env, capsys):
     assert "cannot travel in time" in err and "happy_eth_fob.yaml" in err
     assert "Traceback" not in err
     assert remote.seen["eth_sendRawTransaction"] == sends  # refused before spending anything
+    sent = remote.seen["eth_sendTransaction"]
+    code, _, err = cli(["demo", "--chain", url], capsys)  # it waits out an inspection window
+    assert code == 2, err
+    assert "tradelane demo" in err and "cannot travel in time" in err
+    assert remote.seen["eth_sendTransaction"] == sent
 
 
 def test_one_line_errors(remote, env, deployments, tmp_path, monkeypatch, capsys):

@@ -9,9 +9,10 @@ A flush estimates every queued transaction in one JSON-RPC batch, signs them loc
 nonces counted here, sends them one request each (in nonce order) and awaits their
 receipts in batches. On a real network (`use_network`, the CLI's --key-env/--keystore)
 the chain's Signer signs instead, with its fee policy, the nonces it shares with
-sequential sends, and its confirmations. All transactions of one flush are estimated against the state before the flush, so a step
-and the step that depends on it (fund, then record a checkpoint of the same order) belong
-in different flushes: queue one step for many orders, flush, then the next step.
+sequential sends, and its confirmations. All transactions of one flush are estimated
+against the state before the flush, so a step and the step that depends on it (fund, then
+record a checkpoint of the same order) belong in different flushes: queue one step for many
+orders, flush, then the next step.
 Preflight checks read the chain when a step is queued, so they see the last flush too.
 """
 
