@@ -155,6 +155,27 @@ def test_preflight_raises_the_contracts_own_error(client, trade, buyer):
     assert before.value.fields == on_chain.value.fields
 
 
+def test_preflight_refuses_an_arbitrator_with_no_code(client, buyer, seller, carrier, judge):
+    """An order naming an account with no code as its arbitrator could never be disputed: the
+    buyer's client refuses to register or fund it (the escrow itself refuses only zero)."""
+    trade = client.new_trade(
+        buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[judge], arbitrator=judge
+    )
+    quote = client.sign_quote(trade)
+    sent = client.w3.eth.get_transaction_count(buyer)
+    for attempt in (lambda: client.fund(trade, quote=quote), lambda: client.register(trade)):
+        with pytest.raises(client_module.OrderInvalidArbitrator) as info:
+            attempt()
+        assert info.value.preflight is True
+        assert info.value.fields == {"arbitrator": judge}
+    assert client.w3.eth.get_transaction_count(buyer) == sent
+    assert client.state(trade).status == Status.NONE
+    # without the preflight checks the escrow takes it: only the client guards this
+    client.preflight = False
+    client.fund(trade, quote=quote)
+    assert client.state(trade).status == Status.FUNDED
+
+
 def test_preflight_status_error_matches_the_contract(client, trade):
     client.register(trade)
     for preflight in (True, False):
