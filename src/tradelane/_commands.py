@@ -57,13 +57,18 @@ def _checked(check: Any) -> Any:
     return callback
 
 
-def _check_arbitration_cost(value: str) -> None:
-    from tradelane.amounts import parse_amount
+def _check_ether(what: str) -> Any:
+    """A check that a value is an amount of ether (`what` names it in the error)."""
 
-    amount = parse_amount(value)
-    if amount.symbol not in (None, "ETH"):
-        raise ValueError(f"the arbitration cost is paid in ETH, not {amount.symbol}")
-    amount.to_units(18)
+    def check(value: str) -> None:
+        from tradelane.amounts import parse_amount
+
+        amount = parse_amount(value)
+        if amount.symbol not in (None, "ETH"):
+            raise ValueError(f"{what} in ETH, not {amount.symbol}")
+        amount.to_units(18)
+
+    return check
 
 
 def _check_ruling_period(value: str) -> None:
@@ -86,20 +91,22 @@ def _check_address(value: str) -> None:
         raise ValueError(f"not an address: {value!r} (write it as 0x followed by 40 hex digits)")
 
 
-def _check_party_eth(value: str) -> None:
-    from tradelane.amounts import parse_amount
-
-    amount = parse_amount(value)
-    if amount.symbol not in (None, "ETH"):
-        raise ValueError(f"parties are given ether, not {amount.symbol}")
-    amount.to_units(18)
-
-
 def _check_chain(value: str) -> None:
     if value not in ("eth-tester", "anvil") and not value.startswith(
         ("http://", "https://", "ws://", "wss://")
     ):
         raise ValueError(f"unknown chain {value!r}: use eth-tester, anvil or an http(s)/ws(s) URL")
+
+
+#: `--chain`, shared by run, demo and deploy.
+chain_option = click.option(
+    "--chain",
+    "target",
+    default="eth-tester",
+    show_default=True,
+    help=CHAIN_HELP,
+    callback=_checked(_check_chain),
+)
 
 
 def _console(err: bool = False) -> Console:
@@ -188,14 +195,7 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option(
-    "--chain",
-    "target",
-    default="eth-tester",
-    show_default=True,
-    help=CHAIN_HELP,
-    callback=_checked(_check_chain),
-)
+@chain_option
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.option(
     "--report",
@@ -208,7 +208,7 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
     metavar="AMOUNT",
     help="Ether for each party whose scenario does not set its `eth` (default 100 ETH); "
     "on a URL the paying account gives it.",
-    callback=_checked(_check_party_eth),
+    callback=_checked(_check_ether("--party-eth is an amount")),
 )
 @network_options
 @click.pass_context
@@ -322,14 +322,7 @@ def _print_result(console: Console, result: Any, verbose: bool) -> None:
 
 
 @click.command()
-@click.option(
-    "--chain",
-    "target",
-    default="eth-tester",
-    show_default=True,
-    help=CHAIN_HELP,
-    callback=_checked(_check_chain),
-)
+@chain_option
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @click.pass_context
 def demo(ctx: click.Context, target: str, as_json: bool) -> None:
@@ -417,20 +410,13 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
 
 
 @click.command()
-@click.option(
-    "--chain",
-    "target",
-    default="eth-tester",
-    show_default=True,
-    help=CHAIN_HELP,
-    callback=_checked(_check_chain),
-)
+@chain_option
 @click.option(
     "--arbitration-cost",
     default="0.01 ETH",
     show_default=True,
     help="Per dispute.",
-    callback=_checked(_check_arbitration_cost),
+    callback=_checked(_check_ether("the arbitration cost is paid")),
 )
 @click.option(
     "--ruling-period",

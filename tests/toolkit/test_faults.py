@@ -63,7 +63,7 @@ BAD_OPTIONS = [
     (["deploy", "--treasury", "0x123"], "'--treasury': not an address"),
     (["deploy", "--chain", "mainnet"], "unknown chain 'mainnet'"),
     (["run", "--chain", "foo", str(HAPPY)], "unknown chain 'foo'"),
-    (["run", "--party-eth", "5 USDC", str(HAPPY)], "given ether, not USDC"),
+    (["run", "--party-eth", "5 USDC", str(HAPPY)], "--party-eth is an amount in ETH, not USDC"),
     (["node", "--port", "99999"], "'--port'"),
 ]
 
