@@ -275,7 +275,11 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     }
 
     /// @dev The caller's index in the panel.
-    function _memberIndex(address[MAX_PANEL] storage panel, uint256 size, uint256 disputeId) private view returns (uint256) {
+    function _memberIndex(address[MAX_PANEL] storage panel, uint256 size, uint256 disputeId)
+        private
+        view
+        returns (uint256)
+    {
         for (uint256 i; i < size; ++i) {
             if (panel[i] == msg.sender) return i;
         }
