@@ -49,32 +49,40 @@ def test_client_signs_with_a_loaded_key(chain, suite, artifacts, tmp_path):
 
 def _on_a_terminal(argv: list[str], answer: bytes, env: dict[str, str]) -> tuple[int, str]:
     """Runs the CLI with a pseudo-terminal as its controlling terminal, answers the password
-    prompt with `answer`, and returns its exit code and everything it showed."""
+    prompt with `answer`, and returns its exit code and everything it showed. Never waits
+    more than a minute: a child still running then is killed and the test fails."""
     import os
     import pty
     import select
+    import signal
     import sys
     import time
 
     pid, fd = pty.fork()
     if pid == 0:  # pragma: no cover - the child
         os.execve(sys.executable, [sys.executable, "-m", "tradelane.cli", *argv], env)
-    shown, answered, deadline = b"", False, time.monotonic() + 120
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1)
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:  # the child closed the terminal
-                break
-            if not chunk:
-                break
-            shown += chunk
-        if not answered and b"password for" in shown:
-            os.write(fd, answer)
-            answered = True
-    _, status = os.waitpid(pid, 0)
-    os.close(fd)
+    shown, answered, deadline = b"", False, time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:  # the child is gone and its terminal closed
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            # click prints "password for <file>:", then getpass switches echo off (flushing
+            # pending input) and prints " ": answer only after that, or the answer is lost.
+            if not answered and b"password for" in shown and shown.endswith(b": "):
+                os.write(fd, answer)
+                answered = True
+        else:
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
     assert answered, shown
     return os.waitstatus_to_exitcode(status), shown.decode(errors="replace")
 
