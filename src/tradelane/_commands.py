@@ -27,6 +27,7 @@ from tradelane._netcli import (
     NetworkOptions,
     check_funds,
     check_on_chain,
+    checked,
     first_block,
     network_options,
     read_manifest,
@@ -39,22 +40,6 @@ CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for t
 
 
 # ---------------------------------------------------------------------------- options
-
-
-def _checked(check: Any) -> Any:
-    """A click callback: `check(value)` must not raise ValueError, else the option is a usage
-    error (one line naming the option, exit 2) before anything is compiled or sent."""
-
-    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-        if value is None:
-            return None
-        try:
-            check(value)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc)) from None
-        return value
-
-    return callback
 
 
 def _check_ether(what: str) -> Any:
@@ -78,10 +63,9 @@ def _check_ruling_period(value: str) -> None:
 
 
 def _check_fee(value: str) -> None:
-    from tradelane.amounts import parse_bps
+    from tradelane.scenario import check_fee
 
-    if parse_bps(value) > 200:
-        raise ValueError(f"the platform fee is capped at 2%, not {value}")
+    check_fee(value)
 
 
 def _check_address(value: str) -> None:
@@ -105,7 +89,7 @@ chain_option = click.option(
     default="eth-tester",
     show_default=True,
     help=CHAIN_HELP,
-    callback=_checked(_check_chain),
+    callback=checked(_check_chain),
 )
 
 
@@ -208,7 +192,7 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
     metavar="AMOUNT",
     help="Ether for each party whose scenario does not set its `eth` (default 100 ETH); "
     "on a URL the paying account gives it.",
-    callback=_checked(_check_ether("--party-eth is an amount")),
+    callback=checked(_check_ether("--party-eth is an amount")),
 )
 @network_options
 @click.pass_context
@@ -416,26 +400,26 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
     default="0.01 ETH",
     show_default=True,
     help="Per dispute.",
-    callback=_checked(_check_ether("the arbitration cost is paid")),
+    callback=checked(_check_ether("the arbitration cost is paid")),
 )
 @click.option(
     "--ruling-period",
     default="14d",
     show_default=True,
     help="Panel deadline (at most 365d).",
-    callback=_checked(_check_ruling_period),
+    callback=checked(_check_ruling_period),
 )
 @click.option(
     "--fee",
     default=None,
     help="Platform fee to set, e.g. 1% (at most 2%).",
-    callback=_checked(_check_fee),
+    callback=checked(_check_fee),
 )
 @click.option("--fresh", is_flag=True, help="Deploy anew even if the manifest matches.")
 @click.option(
     "--treasury",
     help="Where platform fees go (default: the deploying account).",
-    callback=_checked(_check_address),
+    callback=checked(_check_address),
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the deployment as JSON.")
 @network_options

@@ -64,9 +64,17 @@ def network_options(fn: F) -> F:
             type=click.Path(exists=True, dir_okay=False),
             help=f"Encrypted keystore with that key (password: ${PASSWORD_ENV} or a prompt).",
         ),
-        click.option("--max-fee", metavar="GWEI", help="maxFeePerGas (default 2 x base + tip)."),
         click.option(
-            "--priority-fee", metavar="GWEI", help="maxPriorityFeePerGas (default the node's)."
+            "--max-fee",
+            metavar="GWEI",
+            help="maxFeePerGas (default 2 x base + tip).",
+            callback=checked(_gwei),
+        ),
+        click.option(
+            "--priority-fee",
+            metavar="GWEI",
+            help="maxPriorityFeePerGas (default the node's).",
+            callback=checked(_gwei),
         ),
         click.option(
             "--confirmations",
@@ -109,6 +117,28 @@ def network_options(fn: F) -> F:
     return decorated  # type: ignore[no-any-return]
 
 
+def checked(check: Callable[[Any], Any]) -> Any:
+    """A click callback: `check(value)` must not raise ValueError, else the option is a usage
+    error (one line naming the option, exit 2) before anything is compiled or sent."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            check(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        return value
+
+    return callback
+
+
+def _gwei(value: str) -> int:
+    from tradelane.network import gwei  # imported on use: it brings web3
+
+    return gwei(value)
+
+
 def load_key(net: NetworkOptions) -> str | None:
     from tradelane.keys import KeyLoadError, key_from_env, key_from_keystore
 
@@ -133,15 +163,12 @@ def setup_network(chain: Any, net: NetworkOptions) -> Any:
     from tradelane.network import TxPolicy, gwei, use_network
 
     key = load_key(net)
-    try:
-        policy = TxPolicy(
-            max_fee=gwei(net.max_fee) if net.max_fee else None,
-            priority_fee=gwei(net.priority_fee) if net.priority_fee else None,
-            confirmations=net.confirmations,
-            retries=net.retries,
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    policy = TxPolicy(  # the fees were checked as options
+        max_fee=gwei(net.max_fee) if net.max_fee else None,
+        priority_fee=gwei(net.priority_fee) if net.priority_fee else None,
+        confirmations=net.confirmations,
+        retries=net.retries,
+    )
     if key is None:
         if chain.kind == "rpc" and not chain.accounts:
             raise InputError(

@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tradelane.amounts import (
     Amount,
     compare,
+    format_duration,
     format_units,
     parse_amount,
     parse_bps,
@@ -167,11 +168,11 @@ FEE_TIMEOUT_BOUNDS = (3_600, 30 * 86_400)
 RULING_PERIOD_BOUNDS = (1, 365 * 86_400)
 
 
-def _short(seconds: int) -> str:
-    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+def check_fee(value: Any) -> str:
+    """A platform fee: a share the escrow accepts (at most 2%); ValueError if not."""
+    if parse_bps(value) > 200:
+        raise ValueError(f"the platform fee is capped at 2%, not {value}")
+    return str(value)
 
 
 def check_bounds(name: str, bounds: tuple[int, int]) -> Any:
@@ -183,7 +184,7 @@ def check_bounds(name: str, bounds: tuple[int, int]) -> Any:
         if not low <= seconds <= high:
             raise ValueError(
                 f"{name} {value!r} is out of range: the contracts accept "
-                f"{_short(low)} to {_short(high)}"
+                f"{format_duration(low)} to {format_duration(high)}"
             )
         return value  # type: ignore[no-any-return]
 
@@ -217,13 +218,7 @@ class TokenSpec(_Model):
 class PlatformSpec(_Model):
     fee: str = "0%"
 
-    @field_validator("fee", mode="before")
-    @classmethod
-    def _fee(cls, value: Any) -> str:
-        bps = parse_bps(value)
-        if bps > 200:
-            raise ValueError(f"the platform fee is capped at 2%, not {value}")
-        return str(value)
+    _fee = field_validator("fee", mode="before")(check_fee)
 
 
 class ArbitrationSpec(_Model):

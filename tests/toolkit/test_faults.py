@@ -65,6 +65,8 @@ BAD_OPTIONS = [
     (["run", "--chain", "foo", str(HAPPY)], "unknown chain 'foo'"),
     (["run", "--party-eth", "5 USDC", str(HAPPY)], "--party-eth is an amount in ETH, not USDC"),
     (["node", "--port", "99999"], "'--port'"),
+    (["deploy", "--max-fee", "abc"], "'--max-fee': 'abc' is not an amount of gwei"),
+    (["run", "--priority-fee", "-1", str(HAPPY)], "'--priority-fee'"),
 ]
 
 

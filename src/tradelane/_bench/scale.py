@@ -95,15 +95,8 @@ def _median_ms(fn: Callable[[], Any], repeat: int) -> float:
 def probe(bench: Bench, repeat: int = 20) -> dict[str, Any]:
     """One trade through the client at the current size: gas per step and latencies."""
     client = bench.cached_client("scale")
-    trade = client.new_trade(
-        buyer=bench.buyer,
-        seller=bench.seller,
-        carrier=bench.carrier,
-        price=PRICE,
-        panel=[bench.arbitrator],
-        # Nonces of one width with no zero byte, so calldata costs the same at every level.
-        nonce=next(_PROBE_NONCES),
-    )
+    # Nonces of one width with no zero byte, so calldata costs the same at every level.
+    trade = bench.trade(client, nonce=next(_PROBE_NONCES))
     steps: dict[str, Any] = {}
     step_ms: dict[str, float] = {}
     calls: list[tuple[str, Callable[[], TxResult]]] = [

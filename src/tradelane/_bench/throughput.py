@@ -39,7 +39,7 @@ from tradelane._client.views import encode_call
 from tradelane.chain import Chain, connect
 from tradelane.client import TradeClient
 from tradelane.compiler import Artifact, compile_contracts
-from tradelane.types import CheckpointKind, Incoterm, Order, Terms
+from tradelane.types import CheckpointKind, Incoterm, Order, Terms, Trade
 
 PRICE = 10**16  # 0.01 ETH
 FEE_BPS = 100
@@ -89,6 +89,17 @@ class Bench:
     def next_nonce(self) -> int:
         self.nonce += 1
         return self.nonce
+
+    def trade(self, client: TradeClient, nonce: int | None = None) -> Trade:
+        """A trade of the benchmarks' shape built by `client` (the next nonce unless given)."""
+        return client.new_trade(
+            buyer=self.buyer,
+            seller=self.seller,
+            carrier=self.carrier,
+            price=PRICE,
+            panel=[self.arbitrator],
+            nonce=self.next_nonce() if nonce is None else nonce,
+        )
 
     def order_terms(self, nonce: int) -> tuple[Order, Terms]:
         order = Order(self.buyer, self.seller, ZERO, PRICE)
@@ -149,14 +160,7 @@ def run_client(bench: Bench, trades: int, wave: int) -> None:
     client = bench.cached_client("client")
     for size in _waves(trades, wave):
         for _ in range(size):
-            trade = client.new_trade(
-                buyer=bench.buyer,
-                seller=bench.seller,
-                carrier=bench.carrier,
-                price=PRICE,
-                panel=[bench.arbitrator],
-                nonce=bench.next_nonce(),
-            )
+            trade = bench.trade(client)
             client.fund(trade, quote=client.sign_quote(trade))
             client.checkpoint(trade, "picked_up", location="CNSHA")
             client.checkpoint(trade, "delivered", location="NLRTM")
@@ -168,17 +172,7 @@ def run_client_pipelined(bench: Bench, trades: int, wave: int) -> None:
     client = bench.cached_client("client_pipelined")
     with client.pipeline(batch=10 * wave) as pipe:
         for size in _waves(trades, wave):
-            batch = [
-                client.new_trade(
-                    buyer=bench.buyer,
-                    seller=bench.seller,
-                    carrier=bench.carrier,
-                    price=PRICE,
-                    panel=[bench.arbitrator],
-                    nonce=bench.next_nonce(),
-                )
-                for _ in range(size)
-            ]
+            batch = [bench.trade(client) for _ in range(size)]
             pipe.prefetch(batch)
             for trade in batch:
                 client.fund(trade, quote=client.sign_quote(trade))

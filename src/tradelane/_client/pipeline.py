@@ -239,13 +239,8 @@ class Pipeline:
             raise TradelaneError(
                 f"sending {len(queue)} pipelined transactions failed: {exc}"
             ) from exc
-        mined = dict(
-            zip(
-                [q.result.tx_hash for q in ours],
-                self._receipts([q.result.tx_hash for q in ours]),
-                strict=True,
-            )
-        )
+        hashes = [q.result.tx_hash for q in ours]
+        mined = dict(zip(hashes, self._receipts(hashes), strict=True))
         if signer is not None:
             for q in by_signer:
                 mined[q.result.tx_hash] = signer.wait(HexBytes(q.result.tx_hash))
