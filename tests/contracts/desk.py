@@ -22,7 +22,7 @@ from web3.contract import Contract
 from web3.exceptions import ContractCustomError, ContractLogicError
 from web3.logs import DISCARD
 
-from tradelane._client.eip712 import CHECKPOINT_TYPES
+from tradelane._client import eip712
 from tradelane._client.eip712 import ORDER_TYPES as EIP712_TYPES
 from tradelane.chain import Chain
 
@@ -112,15 +112,10 @@ def _revert_data(exc: BaseException) -> str:
     return data if isinstance(data, str) else ""
 
 
-@dataclass
-class Trade:
-    """One order: its Solidity head and terms, and their hashes."""
+class OrderHead:
+    """Reads an order's Solidity head, the tuple `order`, by field name."""
 
     order: tuple[Any, ...]
-    terms: tuple[Any, ...]
-    terms_hash: bytes
-    id: bytes
-    desk: Desk = field(repr=False)
 
     @property
     def buyer(self) -> str:
@@ -137,6 +132,17 @@ class Trade:
     @property
     def price(self) -> int:
         return int(self.order[3])
+
+
+@dataclass
+class Trade(OrderHead):
+    """One order: its Solidity head and terms, and their hashes."""
+
+    order: tuple[Any, ...]
+    terms: tuple[Any, ...]
+    terms_hash: bytes
+    id: bytes
+    desk: Desk = field(repr=False)
 
     @property
     def carrier(self) -> str:
@@ -210,28 +216,27 @@ class Trade:
         doc = keccak(text=document) if document else b"\x00" * 32
         return (KINDS.index(kind), location.encode().ljust(5, b"\x00")[:5], doc, uri)
 
-    def sign_checkpoint(self, signer: str, cp: tuple, deadline: int, nonce: int = 1) -> bytes:
-        data = {
-            "types": CHECKPOINT_TYPES,
-            "primaryType": "Checkpoint",
-            "domain": {
-                "name": "Tradelane LogisticsTracker",
-                "version": "1",
-                "chainId": self.desk.chain.chain_id,
-                "verifyingContract": self.desk.tracker.address,
-            },
-            "message": {
-                "orderId": self.id,
-                "kind": cp[0],
-                "location": cp[1],
-                "document": cp[2],
-                "uri": cp[3],
-                "deadline": deadline,
-                "nonce": nonce,
-            },
-        }
-        key = self.desk.chain.private_key(signer)
-        return bytes(Account.sign_message(encode_typed_data(full_message=data), key).signature)
+    def sign_checkpoint(
+        self,
+        signer: str,
+        cp: tuple,
+        deadline: int,
+        nonce: int = 1,
+        *,
+        chain_id: int | None = None,
+        tracker: str | None = None,
+    ) -> bytes:
+        """`signer`'s EIP-712 signature of checkpoint `cp` for this order, for the desk's
+        tracker on its chain unless `chain_id` or `tracker` say otherwise."""
+        return eip712.sign_checkpoint(
+            self.desk.chain.private_key(signer),
+            self.id,
+            *cp,
+            deadline,
+            nonce,
+            self.desk.chain.chain_id if chain_id is None else chain_id,
+            tracker or self.desk.tracker.address,
+        )
 
 
 class Desk:

@@ -47,6 +47,7 @@ from hypothesis.stateful import (
 
 from tradelane.deploy import DEFAULT_PARAMS
 
+from .desk import OrderHead
 from .evm import Backend, Outcome, RevmBackend, TesterBackend
 
 ETH = "0x" + "00" * 20
@@ -104,7 +105,7 @@ class Ambiguous(Exception):
 
 
 @dataclass
-class GOrder:
+class GOrder(OrderHead):
     order: tuple[Any, ...]
     terms: tuple[Any, ...]
     terms_hash: bytes
@@ -123,22 +124,6 @@ class GOrder:
     deposit: int = 0
     buyer_opened: bool = False
     paid: Counter[str] = field(default_factory=Counter)
-
-    @property
-    def buyer(self) -> str:
-        return str(self.order[0])
-
-    @property
-    def seller(self) -> str:
-        return str(self.order[1])
-
-    @property
-    def token(self) -> str:
-        return str(self.order[2])
-
-    @property
-    def price(self) -> int:
-        return int(self.order[3])
 
     @property
     def incoterm(self) -> int:

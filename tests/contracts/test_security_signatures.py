@@ -18,7 +18,7 @@ from web3.exceptions import ContractLogicError
 
 from tradelane.deploy import deploy_suite
 
-from .desk import CHECKPOINT_TYPES, DAY, Desk, Trade
+from .desk import DAY, Desk, Trade
 
 N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -147,30 +147,6 @@ def test_withdrawn_quote_cannot_be_funded(desk: Desk) -> None:
 # ---------------------------------------------------------------- signed checkpoints
 
 
-def _checkpoint_typed(
-    trade: Trade, cp: tuple[Any, ...], deadline: int, nonce: int, *, chain_id: int, tracker: str
-) -> dict[str, Any]:
-    return {
-        "types": CHECKPOINT_TYPES,
-        "primaryType": "Checkpoint",
-        "domain": {
-            "name": "Tradelane LogisticsTracker",
-            "version": "1",
-            "chainId": chain_id,
-            "verifyingContract": tracker,
-        },
-        "message": {
-            "orderId": trade.id,
-            "kind": cp[0],
-            "location": cp[1],
-            "document": cp[2],
-            "uri": cp[3],
-            "deadline": deadline,
-            "nonce": nonce,
-        },
-    }
-
-
 def _relay(
     tracker: Any, trade: Trade, cp: Any, signer: str, deadline: int, nonce: int, sig: bytes
 ) -> Any:
@@ -184,10 +160,7 @@ def test_checkpoint_signed_for_another_chain_is_refused(desk: Desk) -> None:
     desk.quote_and_fund(trade)
     cp = trade.checkpoint("picked_up")
     deadline = desk.chain.now() + DAY
-    typed = _checkpoint_typed(
-        trade, cp, deadline, 1, chain_id=desk.chain.chain_id + 1, tracker=desk.tracker.address
-    )
-    sig = _sign(desk, trade.carrier, typed)
+    sig = trade.sign_checkpoint(trade.carrier, cp, deadline, 1, chain_id=desk.chain.chain_id + 1)
     fn = _relay(desk.tracker, trade, cp, trade.carrier, deadline, 1, sig)
     assert desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"]) == (trade.carrier,)
 
