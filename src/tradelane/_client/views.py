@@ -42,14 +42,15 @@ class Views:
             self._fns[key] = (selector, ins, outs)
         return self._fns[key]
 
-    def call(self, contract: Contract, name: str, *args: Any) -> Any:
+    def call(self, contract: Contract, name: str, *args: Any, block: int | str = "latest") -> Any:
         """`contract.functions.<name>(*args).call()` for views without addresses in their
-        results (eth_abi returns addresses lower-case, web3 checksummed)."""
+        results (eth_abi returns addresses lower-case, web3 checksummed); at `block` (a
+        number, or "latest")."""
         selector, ins, outs = self._fn(contract, name)
         data = "0x" + (selector + encode(ins, list(args))).hex()
         try:
             response = self.w3.provider.make_request(
-                RPCEndpoint("eth_call"), [{"to": contract.address, "data": data}, "latest"]
+                RPCEndpoint("eth_call"), [{"to": contract.address, "data": data}, _tag(block)]
             )
             result = response.get("result") if "error" not in response else None
             raw = bytes.fromhex(result[2:]) if isinstance(result, str) else bytes(result or b"")
@@ -57,11 +58,16 @@ class Views:
         except Exception:
             values = None
         if values is None:
-            return getattr(contract.functions, name)(*args).call()
+            return getattr(contract.functions, name)(*args).call(block_identifier=block)
         return values[0] if len(values) == 1 else list(values)
 
     def call_many(
-        self, contract: Contract, name: str, arg_lists: Sequence[Sequence[Any]]
+        self,
+        contract: Contract,
+        name: str,
+        arg_lists: Sequence[Sequence[Any]],
+        *,
+        block: int | str = "latest",
     ) -> list[Any]:
         """`call` for each argument list, in one JSON-RPC batch when the provider takes
         batches; one by one otherwise, or when anything in the batch went wrong."""
@@ -78,7 +84,7 @@ class Views:
                             "to": contract.address,
                             "data": "0x" + (selector + encode(ins, list(args))).hex(),
                         },
-                        "latest",
+                        _tag(block),
                     ],
                 )
                 for args in arg_lists
@@ -92,7 +98,12 @@ class Views:
                 return out
             except Exception:
                 pass
-        return [self.call(contract, name, *args) for args in arg_lists]
+        return [self.call(contract, name, *args, block=block) for args in arg_lists]
+
+
+def _tag(block: int | str) -> str:
+    """A block as eth_call takes it: a hex number or a tag such as "latest"."""
+    return hex(block) if isinstance(block, int) else block
 
 
 def encode_call(fn: Any) -> str:
