@@ -186,3 +186,41 @@ def scale(levels: str, memory_trades: int, as_json: bool) -> None:
             f"{m['python_peak_rss_mib']} MiB, anvil {m['anvil_peak_rss_mib']} MiB "
             f"({m['seconds']:.1f} s)"
         )
+
+
+@bench.command()
+@click.option("--orders", type=click.IntRange(1), default=10_000, show_default=True)
+@click.option("--chain", "kind", type=CHAINS, default="anvil", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def explorer(orders: int, kind: str, as_json: bool) -> None:
+    """Index ORDERS orders' events (fund and pickup) into a fresh explorer database."""
+    from tradelane._bench import explorer as ex
+
+    say = (lambda m: click.echo(m, err=True)) if not as_json else None
+    result = ex.run(orders, kind=kind, progress=say)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    console = _console()
+    table = Table(
+        title=f"Indexing {result['orders']:,} orders on {result['chain']} into SQLite",
+        title_justify="left",
+    )
+    table.add_column("what")
+    table.add_column("figure", justify="right")
+    pages = result["pages"]
+    for label, value in (
+        ("blocks read", f"{result['blocks']:,}"),
+        ("events indexed", f"{result['events']:,}"),
+        ("seconds to index", f"{result['index_s']:.2f}"),
+        ("events per second", f"{result['events_per_s']:,}"),
+        ("orders per second", f"{result['orders_per_s']:,}"),
+        ("second pass, nothing new (ms)", f"{result['resync_ms']:.1f}"),
+        ("orders list, first page (ms)", f"{pages['orders_list_ms']:.1f}"),
+        ("one order's page (ms)", f"{pages['order_page_ms']:.1f}"),
+        ("the seller's track record (ms)", f"{pages['party_page_ms']:.1f}"),
+        ("database size (MiB)", f"{result['db_mib']}"),
+        ("seconds to create the orders / pickups", f"{result['create_s']} / {result['pickups_s']}"),
+    ):
+        table.add_row(label, value)
+    console.print(table)

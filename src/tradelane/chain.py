@@ -407,8 +407,45 @@ def _quick_gas_estimate(state: Any, transaction: Any) -> int:
     return int(binary_gas_search_intrinsic_tolerance(state, transaction))
 
 
+def _transaction_by_hash(chain: Any, transaction_hash: bytes) -> Any:
+    """eth-tester's lookup of a mined transaction, through py-evm's hash index instead of a
+    scan of every block from the head down (which made each receipt, and so eth_getLogs,
+    cost time in proportion to the chain's length). The block found is checked; anything
+    unexpected falls back to eth-tester's own scan."""
+    from eth_tester.backends.pyevm import main as pyevm_main
+
+    head = chain.get_block()
+    for index, transaction in enumerate(head.transactions):
+        if transaction.hash == transaction_hash:
+            return head, transaction, index
+    try:
+        number, index = chain.chaindb.get_transaction_index(transaction_hash)
+        block = chain.get_canonical_block_by_number(number)
+        transaction = block.transactions[index]
+    except Exception:
+        transaction = None
+    if transaction is not None and transaction.hash == transaction_hash:
+        return block, transaction, index
+    return _SCAN_TRANSACTION[0](chain, transaction_hash) if _SCAN_TRANSACTION else (
+        pyevm_main._get_transaction_by_hash(chain, transaction_hash)
+    )
+
+
+_SCAN_TRANSACTION: list[Any] = []  # eth-tester's own lookup, kept for the fallback
+
+
+def _index_transaction_lookups() -> None:
+    from eth_tester.backends.pyevm import main as pyevm_main
+
+    if not _SCAN_TRANSACTION:
+        _SCAN_TRANSACTION.append(pyevm_main._get_transaction_by_hash)
+        pyevm_main._get_transaction_by_hash = _transaction_by_hash
+
+
 def _eth_tester(accounts: int) -> Chain:
     from eth_tester import EthereumTester, PyEVMBackend
+
+    _index_transaction_lookups()
 
     backend = PyEVMBackend.from_mnemonic(
         DEV_MNEMONIC,

@@ -78,6 +78,12 @@ from tradelane.bench import bench  # noqa: E402
 
 cli.add_command(bench)
 
+# `tradelane explorer` and `tradelane report` (the trade explorer) live in tradelane.explorer.
+from tradelane.explorer.cli import COMMANDS as EXPLORER_COMMANDS  # noqa: E402
+
+for _command in EXPLORER_COMMANDS:
+    cli.add_command(_command)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group; a toolkit error becomes one line and its exit code."""

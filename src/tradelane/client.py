@@ -861,7 +861,13 @@ class TradeClient:
         if dispute is not None:
             dispute_topic = _hex(int(dispute.args["disputeId"]).to_bytes(32, "big"))
             votes = self._logs(dispute.args["arbitrator"], [None, dispute_topic])
-            events += self.events.decode_all(votes)
+            # Only the dispute's own events: a dispute id of 0 is also bytes32(0), the first
+            # topic of the arbitrator's RoleGranted(DEFAULT_ADMIN_ROLE, ...).
+            events += [
+                e
+                for e in self.events.decode_all(votes)
+                if e.args.get("disputeId") == dispute.args["disputeId"]
+            ]
             txs |= {e.tx_hash for e in events}
         # Payouts deferred in the same transactions (PaymentDeferred carries no order id).
         extra = []

@@ -28,14 +28,20 @@ from tradelane._client import eip712
 from tradelane._client.pipeline import await_receipts, send_raw_in_order
 from tradelane.chain import Chain
 from tradelane.compiler import compile_contracts
-from tradelane.types import TxResult
+from tradelane.types import Order, Terms, TxResult
 
 LEVELS = (1, 1_000, 10_000)
 _PROBE_NONCES = itertools.count(int.from_bytes(b"\x11" * 16, "big"))
 
 
-def create_orders(bench: Bench, count: int, batch: int = 500) -> float:
-    """Register and fund `count` quoted orders from pre-signed transactions; returns seconds."""
+def create_orders(
+    bench: Bench,
+    count: int,
+    batch: int = 500,
+    created: list[tuple[Order, Terms]] | None = None,
+) -> float:
+    """Register and fund `count` quoted orders from pre-signed transactions; returns seconds.
+    Each order's (order, terms) is appended to `created` when given."""
     if count <= 0:
         return 0.0
     w3 = bench.w3
@@ -50,6 +56,8 @@ def create_orders(bench: Bench, count: int, batch: int = 500) -> float:
     raws: list[bytes] = []
     for _ in range(count):
         order, terms = bench.order_terms(bench.next_nonce())
+        if created is not None:
+            created.append((order, terms))
         quote = eip712.sign_quote(order, terms, bench.chain_id, escrow.address, seller_key)
         fn = escrow.functions.fundWithQuote(order.as_tuple(), terms.as_tuple(), "", quote)
         tx = {
@@ -65,6 +73,14 @@ def create_orders(bench: Bench, count: int, batch: int = 500) -> float:
         }
         nonce += 1
         raws.append(bytes(Account.sign_transaction(tx, buyer_key).raw_transaction))
+    send_and_mine(bench, raws, batch)
+    return time.perf_counter() - started
+
+
+def send_and_mine(bench: Bench, raws: Sequence[bytes], batch: int = 500) -> None:
+    """Send pre-signed transactions in nonce order; on Anvil, queue them all and mine full
+    blocks (far faster than a block per transaction). Raises when one reverted."""
+    w3 = bench.w3
     hashes: list[str] = []
     anvil = bench.chain.kind == "anvil"
     if anvil:  # queue them all, then mine full blocks: far faster than a block per tx
@@ -79,8 +95,7 @@ def create_orders(bench: Bench, count: int, batch: int = 500) -> float:
             bench.chain._call("evm_setAutomine", True)
     receipts = await_receipts(w3, hashes[-batch:], timeout=600)
     if any(r["status"] != 1 for r in receipts):
-        raise RuntimeError("creating the existing orders: a transaction reverted")
-    return time.perf_counter() - started
+        raise RuntimeError("a pre-signed transaction reverted (the last of a batch of them)")
 
 
 def _median_ms(fn: Callable[[], Any], repeat: int) -> float:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_typing import ChecksumAddress
-from eth_utils import to_checksum_address
 
+from tradelane._client.addresses import to_checksum_address
 from tradelane.types import Incoterm, Milestone, Order, Stage, Terms
 
 FIXED = 160

@@ -28,17 +28,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from eth_utils import to_checksum_address
+from hexbytes import HexBytes
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, select, update
 from web3 import Web3
 from web3.exceptions import BlockNotFound
 
+from tradelane._client.addresses import to_checksum_address
 from tradelane._client.pipeline import raw_batch
 from tradelane._client.registration import unpack_registration
 from tradelane.client import Token, TradeClient, _timeline_entry
 from tradelane.explorer import db
 from tradelane.explorer.db import DatabaseError, Store, to_json
 from tradelane.types import (
+    ZERO_ADDRESS,
     CheckpointKind,
     DecodedEvent,
     OrderState,
@@ -313,9 +315,35 @@ class Indexer:
     # ------------------------------------------------------------------ reading the chain
 
     def _logs(self, start: int, end: int) -> list[Any]:
-        logs = self.w3.eth.get_logs(
-            {"fromBlock": start, "toBlock": end, "address": list(self._sources)}
-        )
+        """The followed contracts' logs of blocks start..end, in chain order. Straight from
+        the provider where it takes raw requests (web3's formatting of thousands of logs
+        costs more than the node takes to find them)."""
+        provider: Any = self.w3.provider
+        addresses = list(self._sources)
+        if hasattr(provider, "make_batch_request"):
+            response = provider.make_request(
+                "eth_getLogs",
+                [{"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}],
+            )
+            if "error" in response:
+                raise ValueError(f"eth_getLogs {start}..{end}: {response['error']}")
+            logs: list[Any] = [
+                {
+                    "address": log["address"],
+                    "topics": [HexBytes(t) for t in log["topics"]],
+                    "data": HexBytes(log["data"]),
+                    "blockNumber": int(log["blockNumber"], 16),
+                    "blockHash": log["blockHash"],
+                    "transactionHash": log["transactionHash"],
+                    "logIndex": int(log["logIndex"], 16),
+                }
+                for log in response["result"]
+                if not log.get("removed")
+            ]
+        else:
+            logs = list(
+                self.w3.eth.get_logs({"fromBlock": start, "toBlock": end, "address": addresses})
+            )
         return sorted(logs, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
 
     def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:
@@ -429,7 +457,7 @@ class Indexer:
         with self.store.write() as conn:
             known = self._known_orders(conn, logs)
             new_orders = self._associate(logs, known, headers)
-            rows = self._rows(logs, known, headers, receipts, tx_blocks)
+            rows = self._rows(logs, known, headers, receipts, tx_blocks, new_orders)
             if new_orders:
                 conn.execute(insert(db.orders), new_orders)
             for table, values in rows.items():
@@ -471,6 +499,8 @@ class Indexer:
         return known
 
     def _token(self, client: TradeClient, address: str) -> Token:
+        if not address:  # an order never registered
+            return client.token(None)
         try:
             return client.token(to_checksum_address(address))
         except ValueError:  # not an ERC-20 we can read: its amounts in raw units
@@ -501,12 +531,29 @@ class Indexer:
                     known[row["order_id"]] = _OrderInfo(
                         row["order_id"], self._token(log.client, row["token"]), log.client
                     )
+            elif (
+                event is not None
+                and event.name == "OrderCancelled"
+                and log.contract == "TradeEscrow"
+                and len(topics) > 1
+                and topics[1] not in known
+            ):
+                # A quote withdrawn before anyone registered it: the id, and nothing more.
+                row = self._unregistered(log, topics[1], headers)
+                new_orders.append(row)
+                known[row["order_id"]] = _OrderInfo(
+                    row["order_id"], self._token(log.client, ZERO_ADDRESS), log.client
+                )
             if len(topics) > 1 and topics[1] in known:
                 log.order_id = topics[1]
             elif len(topics) > 2 and topics[2] in known:
                 log.order_id = topics[2]  # ERC-1497 Evidence: the group id is the order's
             elif len(topics) > 1:
-                log.order_id = self._disputes.get((log.address, str(int(topics[1], 16))))
+                # An arbitrator's event about a dispute (a vote, a decision): its first
+                # indexed topic is the dispute id, when the client says it has one.
+                dispute = event.args.get("disputeId") if event is not None else int(topics[1], 16)
+                if dispute is not None:
+                    log.order_id = self._disputes.get((log.address, str(int(dispute))))
             if log.order_id and event is not None:
                 args = event.args
                 if "arbitrator" in args and "disputeId" in args:
@@ -523,6 +570,39 @@ class Indexer:
             if log.order_id is None and len(by_tx.get(log.tx_hash, ())) == 1:
                 (log.order_id,) = by_tx[log.tx_hash]
         return new_orders
+
+    def _unregistered(
+        self, log: _Log, order_id: str, headers: Mapping[int, tuple[str, int]]
+    ) -> dict[str, Any]:
+        at = headers[log.block][1]
+        return {
+            "order_id": order_id,
+            "escrow": log.address,
+            "buyer": "",
+            "seller": "",
+            "carrier": "",
+            "arbitrator": "",
+            "token": "",
+            "price": "0",
+            "terms": "{}",
+            "registered_block": log.block,
+            "registered_log": log.log_index,
+            "registered_at": at,
+            "last_block": log.block,
+            "last_at": at,
+            "status": "cancelled",
+            "stage": "none",
+            "on_hold": False,
+            "state": "{}",
+            "stale": True,
+            "deposit": "0",
+            "seller_received": "0",
+            "buyer_refunded": "0",
+            "fee": "0",
+            "origin": "",
+            "destination": "",
+            "route_from": "",
+        }
 
     def _registration(
         self,
@@ -588,8 +668,12 @@ class Indexer:
         headers: Mapping[int, tuple[str, int]],
         receipts: Mapping[str, dict[str, Any]],
         tx_blocks: Mapping[str, int],
+        new_orders: Sequence[Mapping[str, Any]],
     ) -> dict[Any, list[dict[str, Any]]]:
         events, entries, documents = [], [], []
+        terms_documents = {
+            row["order_id"]: json.loads(row["terms"]).get("document_hash", "") for row in new_orders
+        }
         senders: dict[str, str] = {}
         for log in logs:
             event = log.decoded
@@ -603,8 +687,11 @@ class Indexer:
                     "name": event.name if event is not None else "",
                     "order_id": log.order_id,
                     "args": to_json(event.args) if event is not None else "{}",
-                    "topics": to_json([bytes(t) for t in log.raw["topics"]]),
-                    "data": "0x" + bytes(log.raw["data"]).hex(),
+                    # As they came, where the client could not decode them (else: in args).
+                    "topics": to_json([bytes(t) for t in log.raw["topics"]])
+                    if event is None
+                    else "[]",
+                    "data": "0x" + bytes(log.raw["data"]).hex() if event is None else "",
                 }
             )
             if log.order_id is None or event is None:
@@ -642,8 +729,8 @@ class Indexer:
                             }
                         )
             if event.name == "OrderRegistered":
-                terms_doc = self._terms_document(event)
-                if terms_doc:
+                terms_doc = terms_documents.get(log.order_id, "")
+                if terms_doc and int(terms_doc, 16):
                     documents.append(
                         {
                             "hash": terms_doc,
@@ -677,15 +764,6 @@ class Indexer:
             db.transactions: transactions,
             db.disputes: disputes,
         }
-
-    @staticmethod
-    def _terms_document(event: DecodedEvent) -> str:
-        a = event.args
-        try:
-            doc = unpack_registration(a["buyer"], a["seller"], bytes(a["packed"])).terms
-        except (KeyError, ValueError, TypeError):
-            return ""
-        return "0x" + doc.document_hash.hex() if any(doc.document_hash) else ""
 
     # ------------------------------------------------------------------ projections
 
@@ -814,7 +892,7 @@ class Indexer:
                 order_rows += [
                     (r.order_id, OrderState.from_tuple(s)) for r, s in zip(part, states, strict=True)
                 ]
-            pairs = sorted({(p, r.token) for r in rows for p in (r.buyer, r.seller)})
+            pairs = sorted({(p, r.token) for r in rows for p in (r.buyer, r.seller) if p})
             for part in _parts(pairs, BATCH):
                 records = views.call_many(
                     client.escrow, "reputationOf", [[p, [t]] for p, t in part], block=block

@@ -133,6 +133,8 @@ class Explorer:
         return stored
 
     def token(self, conn: Connection, address: str) -> TokenInfo:
+        if not address:  # an order never registered: no token known
+            return TokenInfo("", "", 0)
         if address not in self._tokens:
             row = conn.execute(select(db.tokens).where(db.tokens.c.address == address)).first()
             if row is None:
@@ -252,10 +254,9 @@ class Explorer:
             )
             rows = conn.execute(query).all()
             items = [self._summary(conn, names, r) for r in rows]
-            by_token = {
-                self.token(conn, address).symbol: count
-                for address, count in sorted(by_token_address.items())
-            }
+            by_token = Counter[str]()  # by symbol: each scenario deploys its own USDC
+            for address, count in sorted(by_token_address.items()):
+                by_token[self.token(conn, address).symbol or "unregistered"] += count
             index = self.status(conn)
         pages = max(1, -(-matched // per_page))
         return {
@@ -267,7 +268,7 @@ class Explorer:
             "per_page": per_page,
             "counts": {
                 "status": {s: by_status[s] for s in STATUS_LABELS if s in by_status},
-                "token": by_token,
+                "token": dict(by_token.most_common()),
                 "route": dict(by_route.most_common()),
             },
             "orders": items,
@@ -428,6 +429,7 @@ class Explorer:
             "id": oid,
             "label": row.label or "",
             "source": row.source or "",
+            "registered": bool(row.buyer),
             "escrow": row.escrow,
             "status": row.status,
             "stage": row.stage,
@@ -483,19 +485,47 @@ class Explorer:
     def party(self, address: str) -> dict[str, Any]:
         who = parse_address(address)
         o = db.orders.c
+        involved = or_(o.buyer == who, o.seller == who, o.carrier == who)
         with self.store.read() as conn:
             names = self.names(conn)
+
+            def count(*where: Any) -> int:
+                query = select(func.count()).select_from(db.orders).where(*where)
+                return int(conn.execute(query).scalar() or 0)
+
+            trades = count(involved)
+            records = conn.execute(select(db.parties).where(db.parties.c.address == who)).all()
+            if not trades and not records:
+                raise NotFound(f"{who} has no trades in this index ({self.store.label})")
             rows = conn.execute(
                 select(db.orders, db.labels.c.label, db.labels.c.source)
                 .outerjoin(db.labels, db.labels.c.order_id == o.order_id)
-                .where(or_(o.buyer == who, o.seller == who, o.carrier == who))
+                .where(involved)
                 .order_by(o.registered_block.desc(), o.registered_log.desc())
+                .limit(LAST_TRADES)
             ).all()
-            records = conn.execute(select(db.parties).where(db.parties.c.address == who)).all()
-            if not rows and not records:
-                raise NotFound(f"{who} has no trades in this index ({self.store.label})")
-            tokens = {r.token: self.token(conn, r.token) for r in [*rows, *records]}
-            summaries = [self._summary(conn, names, r) for r in rows[:LAST_TRADES]]
+            refunded = conn.execute(
+                select(o.token, o.buyer, o.seller, o.buyer_refunded).where(
+                    or_(o.buyer == who, o.seller == who), o.buyer_refunded != "0"
+                )
+            ).all()
+            roles = {
+                "buyer": count(o.buyer == who),
+                "seller": count(o.seller == who),
+                "carrier": count(o.carrier == who),
+            }
+            completed_sales = count(o.seller == who, o.status == Status.COMPLETED.label)
+            by_status = {
+                str(k): int(v)
+                for k, v in conn.execute(
+                    select(o.status, func.count()).where(involved).group_by(o.status)
+                ).all()
+            }
+            tokens = {
+                t: self.token(conn, t)
+                for t in {r.token for r in [*rows, *records]} | {r.token for r in refunded}
+            }
+            summaries = [self._summary(conn, names, r) for r in rows]
             index = self.status(conn)
         reputation = {}
         totals = Counter[str]()
@@ -512,23 +542,13 @@ class Explorer:
             }
             for key in ("completed", "disputes_opened", "disputes_won", "disputes_lost", "on_time"):
                 totals[key] += int(getattr(rec, key))
-        sold = [r for r in rows if r.seller == who]
-        bought = [r for r in rows if r.buyer == who]
-        completed_sales = sum(1 for r in sold if r.status == Status.COMPLETED.label)
         on_time = totals["on_time"]
         share = on_time / completed_sales if completed_sales else None
-        refunds = {
-            "as_buyer": sum(1 for r in bought if int(r.buyer_refunded) > 0),
-            "as_seller": sum(1 for r in sold if int(r.buyer_refunded) > 0),
-            "refunded_orders": sum(
-                1 for r in rows if r.status == Status.REFUNDED.label and r.carrier != who
-            ),
-        }
         refunded_amounts: dict[str, int] = defaultdict(int)
-        for r in sold + bought:
+        for r in refunded:
             refunded_amounts[r.token] += int(r.buyer_refunded)
         last = []
-        for r, summary in zip(rows[:LAST_TRADES], summaries, strict=True):
+        for r, summary in zip(rows, summaries, strict=True):
             role = "seller" if r.seller == who else "buyer" if r.buyer == who else "carrier"
             other = r.buyer if role == "seller" else r.seller
             last.append(
@@ -542,12 +562,8 @@ class Explorer:
         return {
             "address": who,
             "name": names.get(who, ""),
-            "roles": {
-                "buyer": len(bought),
-                "seller": len(sold),
-                "carrier": sum(1 for r in rows if r.carrier == who),
-            },
-            "trades": len(rows),
+            "roles": roles,
+            "trades": trades,
             "completed": totals["completed"],
             "reputation": reputation,
             "totals": dict(totals),
@@ -562,13 +578,14 @@ class Explorer:
                 "lost": totals["disputes_lost"],
             },
             "refunds": {
-                **refunds,
+                "as_buyer": sum(1 for r in refunded if r.buyer == who),
+                "as_seller": sum(1 for r in refunded if r.seller == who),
                 "amounts": {
                     tokens[t].symbol: tokens[t].amount(v) for t, v in refunded_amounts.items() if v
                 },
             },
             "volume": {s: rec["volume"] for s, rec in reputation.items()},
-            "by_status": dict(Counter(r.status for r in rows)),
+            "by_status": by_status,
             "last_trades": last,
             "index": index,
         }

@@ -30,6 +30,7 @@ from starlette.routing import Route
 from tradelane import __version__
 from tradelane.explorer.charts import legend, money_chart
 from tradelane.explorer.pages import (
+    PER_PAGE,
     STATUS_LABELS,
     BadRequest,
     Explorer,
@@ -40,6 +41,8 @@ from tradelane.explorer.pages import (
 
 #: The largest document /verify hashes (bytes).
 MAX_UPLOAD = 32 * 1024 * 1024
+#: The most orders one page of the list (or of /api/orders) holds.
+MAX_PER_PAGE = 500
 log = logging.getLogger("tradelane.explorer")
 
 
@@ -116,6 +119,7 @@ def create_app(explorer: Explorer) -> Starlette:
             token=q.get("token", ""),
             route=q.get("route", ""),
             page=number(request, "page", 1),
+            per_page=min(max(number(request, "per_page", PER_PAGE), 1), MAX_PER_PAGE),
         )
 
     async def index(request: Request) -> Response:
