@@ -412,8 +412,6 @@ def _transaction_by_hash(chain: Any, transaction_hash: bytes) -> Any:
     scan of every block from the head down (which made each receipt, and so eth_getLogs,
     cost time in proportion to the chain's length). The block found is checked; anything
     unexpected falls back to eth-tester's own scan."""
-    from eth_tester.backends.pyevm import main as pyevm_main
-
     head = chain.get_block()
     for index, transaction in enumerate(head.transactions):
         if transaction.hash == transaction_hash:
@@ -426,9 +424,7 @@ def _transaction_by_hash(chain: Any, transaction_hash: bytes) -> Any:
         transaction = None
     if transaction is not None and transaction.hash == transaction_hash:
         return block, transaction, index
-    return _SCAN_TRANSACTION[0](chain, transaction_hash) if _SCAN_TRANSACTION else (
-        pyevm_main._get_transaction_by_hash(chain, transaction_hash)
-    )
+    return _SCAN_TRANSACTION[0](chain, transaction_hash)
 
 
 _SCAN_TRANSACTION: list[Any] = []  # eth-tester's own lookup, kept for the fallback

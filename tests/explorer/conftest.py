@@ -46,7 +46,10 @@ class Explored:
 
 @pytest.fixture(scope="package")
 def explored(
-    chain: Chain, artifacts: dict[str, Any], suite: Deployment, tmp_path_factory: pytest.TempPathFactory
+    chain: Chain,
+    artifacts: dict[str, Any],
+    suite: Deployment,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Explored]:
     # `suite` first: the session's suite must not be deployed inside this package's snapshot.
     snapshot = chain.snapshot()
@@ -57,9 +60,7 @@ def explored(
         failed = [r.file for r in results if not r.passed]
         assert not failed, f"scenarios failed: {failed}"
         indexer.sync()
-        yield Explored(
-            store, indexer, {Path(r.file).stem: r for r in results}, Explorer(store)
-        )
+        yield Explored(store, indexer, {Path(r.file).stem: r for r in results}, Explorer(store))
     finally:
         store.close()
         chain.revert(snapshot)

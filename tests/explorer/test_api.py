@@ -165,7 +165,9 @@ def test_the_orders_list_filters_and_counts(explored: Explored, server: str) -> 
         ("/api/nothing-here", 404, "there is no page"),
     ],
 )
-def test_bad_requests_get_a_clear_json_error(server: str, path: str, status: int, words: str) -> None:
+def test_bad_requests_get_a_clear_json_error(
+    server: str, path: str, status: int, words: str
+) -> None:
     data = _get(server, path, status)
     assert data["status"] == status
     assert words in data["error"]
@@ -192,7 +194,9 @@ def test_bad_pages_are_a_clear_page_without_a_trace(
     assert "Traceback" not in response.text and 'File "' not in response.text
 
 
-def test_verify_finds_the_checkpoint_that_recorded_a_document(explored: Explored, server: str) -> None:
+def test_verify_finds_the_checkpoint_that_recorded_a_document(
+    explored: Explored, server: str
+) -> None:
     damaged = explored.results["damaged_goods_cif"]
     order_id = damaged.orders["po-1"].lower()
     # By reference (hashed as the client hashes it), by hash, and by the file itself.

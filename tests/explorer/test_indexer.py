@@ -237,7 +237,7 @@ def test_a_database_of_another_chain_is_refused(
     with store.write() as conn:
         store.set_meta(conn, "chain_id", "11155111")
         store.set_meta(conn, "genesis", "0x" + "00" * 32)
-    with pytest.raises(DatabaseError, match="indexes another chain .*chain id 11155111.*--db"):
+    with pytest.raises(DatabaseError, match=r"indexes another chain .*chain id 11155111.*--db"):
         Indexer(store, [_fresh_client(chain, client, artifacts)])
     store.close()
 

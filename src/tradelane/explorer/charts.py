@@ -37,9 +37,7 @@ def money_chart(
     span = max(end - start, 1)
     end += max(span // 20, 1)  # room after the last change
     span = end - start
-    total = max(
-        sum(Decimal(str(p[key])) for key, _, _ in SERIES) for p in points
-    ) or Decimal(1)
+    total = max(sum(Decimal(str(p[key])) for key, _, _ in SERIES) for p in points) or Decimal(1)
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(ts: int) -> float:

@@ -198,7 +198,9 @@ def open_source(
             "node with a deployed suite"
         )
     if not loaded and target is None and db_url is None:
-        raise click.UsageError("give --scenario FILE, --chain URL or --db URL (an index made earlier)")
+        raise click.UsageError(
+            "give --scenario FILE, --chain URL or --db URL (an index made earlier)"
+        )
     if loaded:
         if db_url is None:
             if memory_for_scenarios:
@@ -325,14 +327,18 @@ def index_scenarios(
     return indexer, results
 
 
-def _network_client(chain: Any, artifacts: Any, manifest: str | None, deployments: str | None) -> Any:
+def _network_client(
+    chain: Any, artifacts: Any, manifest: str | None, deployments: str | None
+) -> Any:
     from tradelane._commands import load_deployment
     from tradelane._netcli import check_on_chain
     from tradelane.client import TradeClient
     from tradelane.deploy import manifest_path
 
-    path = Path(manifest) if manifest else manifest_path(
-        chain.chain_id, Path(deployments) if deployments else None
+    path = (
+        Path(manifest)
+        if manifest
+        else manifest_path(chain.chain_id, Path(deployments) if deployments else None)
     )
     recorded = read_manifest(path, chain.chain_id)
     if recorded is None:
@@ -472,7 +478,13 @@ def explorer(
 
 
 def _serve(
-    source: Source, explorer: Any, create_app: Any, sock: socket.socket, host: str, interval: float, say: Any
+    source: Source,
+    explorer: Any,
+    create_app: Any,
+    sock: socket.socket,
+    host: str,
+    interval: float,
+    say: Any,
 ) -> None:
     import uvicorn
 
@@ -519,6 +531,8 @@ def _serve(
         follower.start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again for us
+        pass
     finally:
         stop.set()
         if follower is not None:

@@ -289,7 +289,9 @@ class Store:
         with self.read() as conn:
             return not conn.execute(select(func.count()).select_from(contracts)).scalar()
 
-    def replace(self, conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    def replace(
+        self, conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]
+    ) -> None:
         """Rows inserted, after deleting any with the same key (a portable upsert)."""
         if not rows:
             return
@@ -300,9 +302,7 @@ class Store:
                 conn.execute(delete(table).where(column.in_(values[start : start + 500])))
         else:
             for row in rows:
-                conn.execute(
-                    delete(table).where(*(table.c[k] == row[k] for k in keys))
-                )
+                conn.execute(delete(table).where(*(table.c[k] == row[k] for k in keys)))
         conn.execute(insert(table), rows)
 
     def close(self) -> None:
@@ -347,9 +347,7 @@ def open_store(url: str) -> Store:
     try:
         metadata.create_all(engine)
         with engine.begin() as conn:
-            version = conn.execute(
-                select(meta.c.value).where(meta.c.key == "schema")
-            ).scalar()
+            version = conn.execute(select(meta.c.value).where(meta.c.key == "schema")).scalar()
             if version is None:
                 conn.execute(insert(meta), [{"key": "schema", "value": SCHEMA_VERSION}])
             elif version != SCHEMA_VERSION:

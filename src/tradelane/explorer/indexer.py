@@ -158,7 +158,9 @@ class Indexer:
                 ("DisputeArbitration", client.arbitration),
             ):
                 self._sources[to_checksum_address(contract.address)] = (client, name)
-        self._escrows = {to_checksum_address(c.escrow.address): c for c in self.clients}
+        self._escrows: dict[str, TradeClient] = {
+            to_checksum_address(c.escrow.address): c for c in self.clients
+        }
         self.start = min(c.from_block for c in self.clients)
         self._lock = threading.Lock()
         self._pending_disputes: list[tuple[tuple[str, str], str, int]] = []
@@ -223,9 +225,13 @@ class Indexer:
 
     def _cursor(self, conn: Connection) -> tuple[int, str]:
         number = self.store.get_meta(conn, "cursor")
-        return (int(number), self.store.get_meta(conn, "cursor_hash") or "") if number else (
-            self.start - 1,
-            "",
+        return (
+            (int(number), self.store.get_meta(conn, "cursor_hash") or "")
+            if number
+            else (
+                self.start - 1,
+                "",
+            )
         )
 
     def _set_cursor(self, conn: Connection, number: int, block_hash: str) -> None:
@@ -319,7 +325,7 @@ class Indexer:
         the provider where it takes raw requests (web3's formatting of thousands of logs
         costs more than the node takes to find them)."""
         provider: Any = self.w3.provider
-        addresses = list(self._sources)
+        addresses: Any = list(self._sources)
         if hasattr(provider, "make_batch_request"):
             response = provider.make_request(
                 "eth_getLogs",
@@ -353,7 +359,9 @@ class Indexer:
             raw = None
             if len(part) > 1:
                 try:
-                    raw = raw_batch(self.w3, "eth_getBlockByNumber", [[hex(n), False] for n in part])
+                    raw = raw_batch(
+                        self.w3, "eth_getBlockByNumber", [[hex(n), False] for n in part]
+                    )
                 except Exception:
                     raw = None
             if raw is not None:
@@ -394,7 +402,7 @@ class Indexer:
                     }
                 continue
             for h in part:
-                r = self.w3.eth.get_transaction_receipt(h)  # type: ignore[arg-type]
+                r = self.w3.eth.get_transaction_receipt(HexBytes(h))
                 to = r.get("to")
                 out[h] = {
                     "sender": to_checksum_address(r["from"]),
@@ -717,17 +725,21 @@ class Indexer:
                 entries.append(_timeline_row(entry, log, info.token))
             kind = entry.action if entry is not None else event.name
             for key, value in event.args.items():
-                if "document" in key.lower() and isinstance(value, bytes) and len(value) == 32:
-                    if any(value):
-                        documents.append(
-                            {
-                                "hash": "0x" + value.hex(),
-                                "block": log.block,
-                                "log_index": log.log_index,
-                                "order_id": log.order_id,
-                                "kind": kind,
-                            }
-                        )
+                if (
+                    "document" in key.lower()
+                    and isinstance(value, bytes)
+                    and len(value) == 32
+                    and any(value)
+                ):
+                    documents.append(
+                        {
+                            "hash": "0x" + value.hex(),
+                            "block": log.block,
+                            "log_index": log.log_index,
+                            "order_id": log.order_id,
+                            "kind": kind,
+                        }
+                    )
             if event.name == "OrderRegistered":
                 terms_doc = terms_documents.get(log.order_id, "")
                 if terms_doc and int(terms_doc, 16):
@@ -890,14 +902,17 @@ class Indexer:
                     block=block,
                 )
                 order_rows += [
-                    (r.order_id, OrderState.from_tuple(s)) for r, s in zip(part, states, strict=True)
+                    (r.order_id, OrderState.from_tuple(s))
+                    for r, s in zip(part, states, strict=True)
                 ]
             pairs = sorted({(p, r.token) for r in rows for p in (r.buyer, r.seller) if p})
             for part in _parts(pairs, BATCH):
                 records = views.call_many(
                     client.escrow, "reputationOf", [[p, [t]] for p, t in part], block=block
                 )
-                owed = views.call_many(client.escrow, "owed", [[p, t] for p, t in part], block=block)
+                owed = views.call_many(
+                    client.escrow, "owed", [[p, t] for p, t in part], block=block
+                )
                 for (party, token), rec, due in zip(part, records, owed, strict=True):
                     rep = Reputation.from_tuple(rec[0])
                     party_rows.append(

@@ -82,9 +82,7 @@ class NotFound(PageError):
 
 def parse_order_id(text: str) -> str:
     if not ORDER_ID.match(text or ""):
-        raise BadRequest(
-            f"{text!r} is not an order id: write 0x followed by 64 hex digits"
-        )
+        raise BadRequest(f"{text!r} is not an order id: write 0x followed by 64 hex digits")
     return text.lower()
 
 
@@ -200,6 +198,7 @@ class Explorer:
             where: list[Any] = []
             if party.strip():
                 wanted = party.strip()
+                addresses: list[str]
                 if ADDRESS.match(wanted):
                     addresses = [to_checksum_address(wanted)]
                 else:
@@ -882,13 +881,13 @@ def _milestones(
     share_total = 0
     for stage_label, bps in terms.get("milestones", []):
         share_total += int(bps)
-        stage = Stage.parse(stage_label)
-        got = released.get(stage.label)
+        milestone = Stage.parse(stage_label)
+        got = released.get(milestone.label)
         entry: dict[str, Any] = {
-            "stage": stage.label,
+            "stage": milestone.label,
             "share": f"{int(bps) / 100:g}%",
             "amount": token.amount(price * int(bps) // 10_000),
-            "reached": int(reached_stage) >= int(stage),
+            "reached": int(reached_stage) >= int(milestone),
             "released": got is not None,
             "released_at": got[1] if got else None,
             "to_seller": token.amount(int(got[0].get("toSeller", 0))) if got else None,
@@ -955,7 +954,11 @@ def _dispute(
             out["dispute_id"] = int(args.get("disputeId", 0))
         elif e.name == "Evidence":
             out["evidence"].append(
-                {"by": who(names, args.get("party")), "evidence": args.get("evidence", ""), "time": when}
+                {
+                    "by": who(names, args.get("party")),
+                    "evidence": args.get("evidence", ""),
+                    "time": when,
+                }
             )
         elif e.name == "VoteCast":
             ruling = int(args.get("ruling", 0))
@@ -965,7 +968,8 @@ def _dispute(
             )
         elif e.name == "DisputeResolved":
             out["ruling"] = {
-                "buyer_share": format_decimal(Decimal(int(args.get("buyerShareBps", 0))) / 100) + "%",
+                "buyer_share": format_decimal(Decimal(int(args.get("buyerShareBps", 0))) / 100)
+                + "%",
                 "to_buyer": token.amount(int(args.get("toBuyer", 0))),
                 "to_seller": token.amount(int(args.get("toSeller", 0))),
                 "fee": token.amount(int(args.get("fee", 0))),

@@ -133,7 +133,9 @@ def create_app(explorer: Explorer) -> Starlette:
         return page("order.html", order=data)
 
     async def api_order(request: Request) -> Response:
-        return JSONResponse(await run_in_threadpool(explorer.order, request.path_params["order_id"]))
+        return JSONResponse(
+            await run_in_threadpool(explorer.order, request.path_params["order_id"])
+        )
 
     async def party(request: Request) -> Response:
         data = await run_in_threadpool(explorer.party, request.path_params["address"])
@@ -202,10 +204,10 @@ def create_app(explorer: Explorer) -> Starlette:
         return error(request, exc.status_code, message)
 
     async def server_error(request: Request, exc: Exception) -> Response:
-        log.error("explorer: %s %s failed:\n%s", request.method, request.url.path, traceback.format_exc())
-        return error(
-            request, 500, "the explorer could not build this page; its log says why"
+        log.error(
+            "explorer: %s %s failed:\n%s", request.method, request.url.path, traceback.format_exc()
         )
+        return error(request, 500, "the explorer could not build this page; its log says why")
 
     handlers: Mapping[Any, Any] = {
         PageError: page_error,
