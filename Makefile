@@ -22,10 +22,12 @@ help:
 	@echo "make audit    Slither on contracts/: fails on an untriaged High or Medium finding"
 	@echo "make fuzz     the invariant state machine's deep profile (100,000+ steps, in-process EVM)"
 	@echo "make gas      measure gas per step and flow on Anvil and rewrite gas/snapshot.json"
-	@echo "make bench    gas against the anchors, throughput and scale (BENCHMARKS.md; minutes)"
+	@echo "make bench    gas against the anchors, throughput, scale, explorer (BENCHMARKS.md; minutes)"
 	@echo "make clean    remove build output (distclean: also .venv and node_modules)"
 
 setup: $(PY_STAMP) $(NPM_STAMP)
+	@# The explorer's browser tests drive Debian's chromium (CI installs it: .ci/run).
+	@command -v chromium >/dev/null 2>&1 || test -n "$$TRADELANE_CHROMIUM" || echo "note: chromium not found: the explorer's browser tests will be skipped; install it with: sudo apt-get install chromium (Debian, Ubuntu), or set TRADELANE_CHROMIUM=/path/to/chromium" >&2
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11+ not found on PATH: install python3.11 (with its venv module) or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -78,6 +80,7 @@ bench: setup
 	$(BIN)/tradelane bench gas
 	$(BIN)/tradelane bench throughput --chain anvil --trades $(BENCH_TRADES)
 	$(BIN)/tradelane bench scale
+	$(BIN)/tradelane bench explorer
 
 clean:
 	rm -rf build .build contracts/.cache .pytest_cache .mypy_cache .ruff_cache .hypothesis

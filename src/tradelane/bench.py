@@ -223,4 +223,6 @@ def explorer(orders: int, kind: str, as_json: bool) -> None:
         ("seconds to create the orders / pickups", f"{result['create_s']} / {result['pickups_s']}"),
     ):
         table.add_row(label, value)
+    for phase, seconds in result["phases_s"].items():
+        table.add_row(f"  of which {phase} (s)", f"{seconds:.2f}")
     console.print(table)

@@ -129,6 +129,7 @@ def run(
         "index_s": round(first.seconds, 2),
         "events_per_s": round(first.events / first.seconds) if first.seconds else None,
         "orders_per_s": round(first.orders / first.seconds) if first.seconds else None,
+        "phases_s": first.phases,
         "resync_ms": round(again.seconds * 1000, 1),
         "pages": pages,
         "db_mib": round(size / 2**20, 1),

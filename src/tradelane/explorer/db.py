@@ -227,7 +227,7 @@ class DatabaseError(TradelaneError):
 
 def to_json(value: Any) -> str:
     """JSON with bytes as 0x-hex (event arguments, state)."""
-    return json.dumps(_jsonable(value), separators=(",", ":"), sort_keys=True)
+    return json.dumps(_jsonable(value), separators=(",", ":"))
 
 
 def _jsonable(value: Any) -> Any:

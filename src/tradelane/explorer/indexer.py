@@ -23,8 +23,10 @@ import json
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -98,10 +100,28 @@ class SyncReport:
     orders: int = 0  # orders registered in the pass
     reorg: Reorg | None = None
     seconds: float = 0.0
+    #: Seconds spent reading logs, blocks, receipts and views from the node, decoding and
+    #: turning events into rows, and writing the database.
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def blocks(self) -> int:
         return max(0, self.cursor - self.first + 1)
+
+
+class _Phases:
+    """Adds up the seconds of each phase of a pass."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] += time.perf_counter() - started
 
 
 class _ChainMoved(Exception):
@@ -164,6 +184,8 @@ class Indexer:
         self.start = min(c.from_block for c in self.clients)
         self._lock = threading.Lock()
         self._pending_disputes: list[tuple[tuple[str, str], str, int]] = []
+        self._block_receipts: bool | None = None  # does the node answer eth_getBlockReceipts?
+        self._phase = _Phases()
         self._register()
         self._disputes = self._load_disputes()
 
@@ -254,6 +276,7 @@ class Indexer:
         """Check for a reorg, then index every block up to head - confirmations."""
         with self._lock:
             started = time.perf_counter()
+            self._phase = _Phases()
             for _attempt in range(5):
                 reorg = self._check_reorg()
                 with self.store.read() as conn:
@@ -266,9 +289,11 @@ class Indexer:
                 except _ChainMoved:
                     continue  # the next attempt finds the reorg and goes on from there
                 break
-            self._refresh(report.cursor)
+            with self._phase("views"):
+                self._refresh(report.cursor)
             self._prune(report.cursor)
             report.seconds = time.perf_counter() - started
+            report.phases = {k: round(v, 3) for k, v in self._phase.seconds.items()}
             return report
 
     def follow(
@@ -302,7 +327,8 @@ class Indexer:
         while start <= target:
             end = min(start + chunk - 1, target)
             try:
-                logs = self._logs(start, end)
+                with self._phase("logs"):
+                    logs = self._logs(start, end)
             except _ChainMoved:
                 raise
             except Exception:
@@ -352,9 +378,9 @@ class Indexer:
             )
         return sorted(logs, key=lambda log: (int(log["blockNumber"]), int(log["logIndex"])))
 
-    def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[str, int]]:
-        """(hash, timestamp) of each block number."""
-        out: dict[int, tuple[str, int]] = {}
+    def _headers(self, numbers: Sequence[int]) -> dict[int, tuple[str, int, int]]:
+        """(hash, timestamp, transactions) of each block number."""
+        out: dict[int, tuple[str, int, int]] = {}
         for part in _parts(numbers, BATCH):
             raw = None
             if len(part) > 1:
@@ -368,20 +394,57 @@ class Indexer:
                 for n, block in zip(part, raw, strict=True):
                     if block is None:
                         raise _ChainMoved()
-                    out[n] = (str(block["hash"]), int(block["timestamp"], 16))
+                    out[n] = (
+                        str(block["hash"]),
+                        int(block["timestamp"], 16),
+                        len(block.get("transactions", ())),
+                    )
                 continue
             for n in part:
                 try:
                     block = self.w3.eth.get_block(n)
                 except BlockNotFound:
                     raise _ChainMoved() from None
-                out[n] = (block["hash"].to_0x_hex(), int(block["timestamp"]))
+                out[n] = (
+                    block["hash"].to_0x_hex(),
+                    int(block["timestamp"]),
+                    len(block.get("transactions", ())),
+                )
         return out
 
-    def _receipts(self, hashes: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """Sender, recipient, gas and status of each transaction."""
+    def _receipts(
+        self, tx_blocks: Mapping[str, int], headers: Mapping[int, tuple[str, int, int]]
+    ) -> dict[str, dict[str, Any]]:
+        """Sender, recipient, gas and status of each transaction: a block's receipts in one
+        request (eth_getBlockReceipts) where most of its transactions are ours, else one
+        request per transaction; in JSON-RPC batches."""
         out: dict[str, dict[str, Any]] = {}
-        for part in _parts(hashes, BATCH):
+        ours: dict[int, list[str]] = defaultdict(list)
+        for tx_hash, number in tx_blocks.items():
+            ours[number].append(tx_hash)
+        dense = [n for n, txs in ours.items() if 2 * len(txs) >= headers[n][2] > 1]
+        single = [h for h, n in tx_blocks.items() if n not in dense]
+        if dense and self._block_receipts is not False:
+            try:
+                for part in _parts(dense, 64):
+                    raw = raw_batch(self.w3, "eth_getBlockReceipts", [[hex(n)] for n in part])
+                    if raw is None:
+                        raise ValueError("no batches")
+                    for receipts in raw:
+                        if receipts is None:
+                            raise _ChainMoved()
+                        for r in receipts:
+                            h = str(r["transactionHash"]).lower()
+                            if h in tx_blocks:
+                                out[h] = _raw_receipt(r)
+                self._block_receipts = True
+            except _ChainMoved:
+                raise
+            except Exception:  # a node without eth_getBlockReceipts: one by one
+                self._block_receipts = False
+                single = list(tx_blocks)
+        single = [h for h in single if h not in out]
+        for part in _parts(single, BATCH):
             raw = None
             if len(part) > 1:
                 try:
@@ -392,14 +455,7 @@ class Indexer:
                 for h, r in zip(part, raw, strict=True):
                     if r is None:
                         raise _ChainMoved()
-                    out[h] = {
-                        "sender": to_checksum_address(r["from"]),
-                        "to": to_checksum_address(r["to"]) if r.get("to") else None,
-                        "gas_used": int(r["gasUsed"], 16),
-                        "gas_price": str(int(r.get("effectiveGasPrice") or "0x0", 16)),
-                        "status": int(r["status"], 16),
-                        "block_hash": str(r["blockHash"]),
-                    }
+                    out[h] = _raw_receipt(r)
                 continue
             for h in part:
                 r = self.w3.eth.get_transaction_receipt(HexBytes(h))
@@ -420,9 +476,32 @@ class Indexer:
         """Index the logs of blocks start..end in one transaction with the cursor; returns
         (events, orders registered)."""
         numbers = sorted({int(log["blockNumber"]) for log in raw_logs} | {end})
-        headers = self._headers(numbers)
-        tx_hashes = list(dict.fromkeys(_hex(log["transactionHash"]) for log in raw_logs))
-        receipts = self._receipts(tx_hashes)
+        with self._phase("blocks"):
+            headers = self._headers(numbers)
+        tx_blocks = {_hex(log["transactionHash"]): int(log["blockNumber"]) for log in raw_logs}
+        # The node gathers the receipts while this thread decodes the logs.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            fetching = pool.submit(self._timed, "receipts", self._receipts, tx_blocks, headers)
+            with self._phase("decode"):
+                logs = self._decoded(raw_logs, headers)
+            receipts = fetching.result()
+        if any(r["block_hash"] != headers[tx_blocks[h]][0] for h, r in receipts.items()):
+            raise _ChainMoved()
+
+        try:
+            return self._write_range(end, logs, numbers, headers, receipts, tx_blocks)
+        except BaseException:
+            self._disputes = self._load_disputes()  # as the rolled-back transaction left it
+            self._pending_disputes.clear()
+            raise
+
+    def _timed(self, phase: str, fn: Callable[..., Any], *args: Any) -> Any:
+        with self._phase(phase):
+            return fn(*args)
+
+    def _decoded(
+        self, raw_logs: Sequence[Any], headers: Mapping[int, tuple[str, int, int]]
+    ) -> list[_Log]:
         logs: list[_Log] = []
         for raw in raw_logs:
             number = int(raw["blockNumber"])
@@ -442,30 +521,23 @@ class Indexer:
                     client.events.decode(raw),
                 )
             )
-        tx_blocks = {log.tx_hash: log.block for log in logs}
-        if any(r["block_hash"] != headers[tx_blocks[h]][0] for h, r in receipts.items()):
-            raise _ChainMoved()
-
-        try:
-            return self._write_range(end, logs, numbers, headers, receipts, tx_blocks)
-        except BaseException:
-            self._disputes = self._load_disputes()  # as the rolled-back transaction left it
-            self._pending_disputes.clear()
-            raise
+        return logs
 
     def _write_range(
         self,
         end: int,
         logs: list[_Log],
         numbers: Sequence[int],
-        headers: Mapping[int, tuple[str, int]],
+        headers: Mapping[int, tuple[str, int, int]],
         receipts: Mapping[str, dict[str, Any]],
         tx_blocks: Mapping[str, int],
     ) -> tuple[int, int]:
         with self.store.write() as conn:
-            known = self._known_orders(conn, logs)
-            new_orders = self._associate(logs, known, headers)
-            rows = self._rows(logs, known, headers, receipts, tx_blocks, new_orders)
+            with self._phase("rows"):
+                known = self._known_orders(conn, logs)
+                new_orders = self._associate(logs, known, headers)
+                rows = self._rows(logs, known, headers, receipts, tx_blocks, new_orders)
+            self._phase.seconds["write"] -= time.perf_counter()
             if new_orders:
                 conn.execute(insert(db.orders), new_orders)
             for table, values in rows.items():
@@ -485,6 +557,7 @@ class Indexer:
             touched = {log.order_id for log in logs if log.order_id}
             self._project(conn, touched)
             self._set_cursor(conn, end, headers[end][0])
+        self._phase.seconds["write"] += time.perf_counter()
         return len(logs), len(new_orders)
 
     def _known_orders(self, conn: Connection, logs: Sequence[_Log]) -> dict[str, _OrderInfo]:
@@ -519,7 +592,7 @@ class Indexer:
         self,
         logs: Sequence[_Log],
         known: dict[str, _OrderInfo],
-        headers: Mapping[int, tuple[str, int]],
+        headers: Mapping[int, tuple[str, int, int]],
     ) -> list[dict[str, Any]]:
         """Give each log its order (registering new orders on the way); returns the new
         orders' rows."""
@@ -580,7 +653,7 @@ class Indexer:
         return new_orders
 
     def _unregistered(
-        self, log: _Log, order_id: str, headers: Mapping[int, tuple[str, int]]
+        self, log: _Log, order_id: str, headers: Mapping[int, tuple[str, int, int]]
     ) -> dict[str, Any]:
         at = headers[log.block][1]
         return {
@@ -617,7 +690,7 @@ class Indexer:
         log: _Log,
         order_id: str,
         event: DecodedEvent,
-        headers: Mapping[int, tuple[str, int]],
+        headers: Mapping[int, tuple[str, int, int]],
     ) -> dict[str, Any] | None:
         a = event.args
         try:
@@ -673,7 +746,7 @@ class Indexer:
         self,
         logs: Sequence[_Log],
         known: Mapping[str, _OrderInfo],
-        headers: Mapping[int, tuple[str, int]],
+        headers: Mapping[int, tuple[str, int, int]],
         receipts: Mapping[str, dict[str, Any]],
         tx_blocks: Mapping[str, int],
         new_orders: Sequence[Mapping[str, Any]],
@@ -1007,12 +1080,25 @@ class Indexer:
             )
 
 
-def _timeline_row(entry: TimelineEntry, log: _Log, token: Token) -> dict[str, Any]:
-    extra = {
-        f.name: getattr(entry, f.name)
-        for f in dataclasses.fields(entry)
-        if f.name not in _TIMELINE_FIELDS
+def _raw_receipt(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "sender": to_checksum_address(r["from"]),
+        "to": to_checksum_address(r["to"]) if r.get("to") else None,
+        "gas_used": int(r["gasUsed"], 16),
+        "gas_price": str(int(r.get("effectiveGasPrice") or "0x0", 16)),
+        "status": int(r["status"], 16),
+        "block_hash": str(r["blockHash"]),
     }
+
+
+#: What a TimelineEntry carries beyond the columns (fields a newer client may add).
+_EXTRA_FIELDS = [
+    f.name for f in dataclasses.fields(TimelineEntry) if f.name not in _TIMELINE_FIELDS
+]
+
+
+def _timeline_row(entry: TimelineEntry, log: _Log, token: Token) -> dict[str, Any]:
+    extra = {name: getattr(entry, name) for name in _EXTRA_FIELDS}
     return {
         "block": log.block,
         "log_index": log.log_index,
@@ -1034,7 +1120,7 @@ def _units(amount: Decimal, token: Token) -> int:
 
 
 def _state_json(state: OrderState) -> dict[str, Any]:
-    out = dataclasses.asdict(state)
+    out = {f.name: getattr(state, f.name) for f in dataclasses.fields(state)}
     out["status"] = state.status.label
     out["stage"] = state.stage.label
     return out
