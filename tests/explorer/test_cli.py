@@ -165,3 +165,37 @@ def test_the_explorer_serves_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert "ran 1 scenario on eth-tester" in err
     assert db.stat().st_size > 0
+
+
+@pytest.mark.anvil_only  # a chain at a URL, as a real network is
+def test_a_network_suite_is_indexed_from_its_manifest_and_resumed(
+    chain, artifacts, tmp_path: Path, capsys
+) -> None:
+    from tradelane.client import TradeClient
+    from tradelane.deploy import deploy_suite
+
+    assert chain.url
+    deployment = deploy_suite(
+        chain, artifacts, manifest_dir=tmp_path, reuse=False, write_manifest=True
+    )
+    client = TradeClient(chain, deployment, artifacts=artifacts)
+    buyer, seller, carrier = (client.new_account(n, eth=3) for n in ("buyer", "seller", "dhl"))
+    trade = client.new_trade(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH")
+    client.fund(trade, quote=client.sign_quote(trade))
+    url = f"sqlite:///{tmp_path}/network.db"
+    args = ["explorer", "--chain", chain.url, "--deployments", str(tmp_path), "--db", url]
+    head = chain.w3.eth.block_number
+    code, _, err = run_cli([*args, "--index-only"], capsys)
+    assert code == 0, err
+    assert re.search(r"indexed blocks \d+\.\.%d: \d+ events, 1 orders" % head, err), err
+    assert chain.w3.eth.block_number == head, "the explorer sent nothing"
+
+    client.checkpoint(trade, "picked_up", by=carrier, location="CNSHA")
+    code, _, err = run_cli([*args, "--index-only"], capsys)
+    assert code == 0, err
+    assert f"indexed blocks {head + 1}..{head + 1}: 1 events, 0 orders" in err
+
+    out = tmp_path / "order.html"
+    code, _, err = run_cli(["report", trade.id_hex, "--db", url, "--html", str(out)], capsys)
+    assert code == 0, err
+    assert "picked up" in out.read_text().lower()

@@ -74,8 +74,11 @@ def test_catch_up_then_restart_indexes_each_block_once(
     client, trade, people = trading
     client.checkpoint(trade, "picked_up", by=people["carrier"], location="CNSHA", document="BL-1")
     store = _store(tmp_path)
-    first = Indexer(store, [_fresh_client(chain, client, artifacts)]).sync()
-    assert first.cursor == chain.w3.eth.block_number
+    head = chain.w3.eth.block_number
+    reader = _fresh_client(chain, client, artifacts)
+    first = Indexer(store, [reader]).sync()
+    assert first.cursor == head == chain.w3.eth.block_number  # read-only: nothing was sent
+    assert not reader.keys
     assert first.orders == 1
     assert first.events == _count(store, db.events) == _logs_on_chain(client)
     store.close()
