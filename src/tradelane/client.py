@@ -56,6 +56,7 @@ from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
 from tradelane.deploy import Deployment, deploy_contract, deploy_suite
 from tradelane.errors import ChainError, TradelaneError
+from tradelane.standards.locode import parse_locode
 from tradelane.types import (
     BPS,
     ZERO_ADDRESS,
@@ -383,8 +384,12 @@ class TradeClient:
         nonce: int | None = None,
         document: str | bytes | None = None,
         terms_uri: str = "",
+        origin: str | bytes | None = None,
+        destination: str | bytes | None = None,
     ) -> Trade:
-        """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`."""
+        """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`;
+        `origin` and `destination` are the route's UN/LOCODEs (port of loading and port of
+        discharge, or the named places), signed with the rest of the terms."""
         if isinstance(price, int):
             tok, units = self.token(token), price
         else:
@@ -407,6 +412,8 @@ class TradeClient:
             valid_until=valid_until,
             nonce=nonce if nonce is not None else int.from_bytes(os.urandom(16), "big"),
             document_hash=document_hash(document),
+            origin=parse_locode(origin, "the origin"),
+            destination=parse_locode(destination, "the destination"),
             milestones=tuple(ms),
             arbitrator_extra_data=abi_encode(
                 ["address[]"], [[to_checksum_address(p) for p in panel]]
