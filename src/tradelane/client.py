@@ -1098,15 +1098,19 @@ def _timeline_entry(
     money = ""
     amounts: dict[str, Decimal] = {}
     action = e.name
-    location = document = ""
+    location = document = full_document = uri = ""
+    kind: CheckpointKind | None = None
     actor: ChecksumAddress | None = sender
     if e.name == "CheckpointRecorded":
-        action = CheckpointKind(int(a["kind"])).label
+        kind = CheckpointKind(int(a["kind"]))
+        action = kind.label
         actor = to_checksum_address(a["actor"])
         loc = bytes(a["location"])
         location = loc.decode(errors="replace") if any(loc) else ""
         doc = bytes(a["document"])
         document = ("0x" + doc.hex()[:8] + "…") if any(doc) else ""
+        full_document = _hex(doc) if any(doc) else ""
+        uri = str(a["uri"])
     elif e.name == "OrderRegistered":
         action = "registered"
     elif e.name == "OrderAccepted":
@@ -1175,6 +1179,9 @@ def _timeline_entry(
         money=money,
         amounts=amounts,
         tx_hash=e.tx_hash,
+        kind=kind,
+        document_hash=full_document,
+        uri=uri,
     )
 
 

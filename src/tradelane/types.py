@@ -363,6 +363,11 @@ class TimelineEntry:
     money: str = ""  # money moved, formatted
     amounts: dict[str, Decimal] = field(default_factory=dict)  # to_seller/to_buyer/fee
     tx_hash: str = ""
+    kind: CheckpointKind | None = None  # for a checkpoint: what it records
+    document_hash: str = ""  # for a checkpoint: the document's full hash, 0x-hex ("" if none)
+    uri: str = ""  # for a checkpoint: its URI (urn:uuid:<eventID> for an imported DCSA event)
+    event_time: int | None = None  # the event's own time (a carrier event's eventDateTime)
+    planned: str = ""  # "planned" or "estimated": a DCSA PLN/EST event, never on chain
 
 
 @dataclass(frozen=True)
