@@ -31,12 +31,14 @@ from tradelane.standards.locode import LOCODE
 from tradelane.types import CheckpointKind, Stage
 
 SCHEMA_FILE = "tnt-2.2.0-events.schema.json"
-EVENT_TYPES = {"TRANSPORT": "transportEvent", "EQUIPMENT": "equipmentEvent", "SHIPMENT": "shipmentEvent"}
+EVENT_TYPES = {
+    "TRANSPORT": "transportEvent",
+    "EQUIPMENT": "equipmentEvent",
+    "SHIPMENT": "shipmentEvent",
+}
 #: T&T 2.2 writes these two enum values with their description; feeds often send the code.
 SHORT_REFERENCE_TYPES = {"BKG": "BKG (Booking)", "TRD": "TRD (Transport Document)"}
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 class FeedInvalid(TradelaneError):
@@ -69,20 +71,21 @@ def schema() -> dict[str, Any]:
     return loaded
 
 
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 date-time, checked by pattern and by the calendar (2025-02-30 is not)."""
+    if not isinstance(value, str):
+        return True
+    if not _RFC3339.match(value):
+        return False
+    datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))  # raises ValueError
+    return True
+
+
 def _format_checker() -> Any:
     from jsonschema import FormatChecker
 
     checker = FormatChecker(["uuid"])
-
-    @checker.checks("date-time", raises=ValueError)
-    def _date_time(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        if not _RFC3339.match(value):
-            return False
-        datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))  # 2025-02-30 raises
-        return True
-
+    checker.checks("date-time", raises=ValueError)(_is_date_time)
     return checker
 
 
@@ -103,7 +106,10 @@ def _accepting_short_forms(event: dict[str, Any]) -> dict[str, Any]:
     fixed = []
     for ref in refs:
         if isinstance(ref, dict) and ref.get("documentReferenceType") in SHORT_REFERENCE_TYPES:
-            ref = {**ref, "documentReferenceType": SHORT_REFERENCE_TYPES[ref["documentReferenceType"]]}
+            ref = {
+                **ref,
+                "documentReferenceType": SHORT_REFERENCE_TYPES[ref["documentReferenceType"]],
+            }
         fixed.append(ref)
     return {**event, "documentReferences": fixed}
 
@@ -301,8 +307,9 @@ CONDITIONS: dict[str, Callable[[dict[str, Any], Context], bool]] = {
     "empty": lambda e, c: not _laden(e),
     "laden, at the origin": lambda e, c: _laden(e) and _at_origin(e, c),
     "laden, at the destination": lambda e, c: _laden(e) and _at_destination(e, c),
-    "laden, at the destination or once arrived": lambda e, c: _laden(e)
-    and (_at_destination(e, c) or _arrived(c)),
+    "laden, at the destination or once arrived": lambda e, c: (
+        _laden(e) and (_at_destination(e, c) or _arrived(c))
+    ),
     "laden, elsewhere": lambda e, c: _laden(e),
     "on hold, before loading": lambda e, c: c.on_hold and c.stage < Stage.LOADED,
     "on hold, once arrived": lambda e, c: c.on_hold and _arrived(c),
@@ -316,27 +323,93 @@ K = CheckpointKind
 _DOCS = "a documentation event: no stage (a document's hash goes with a checkpoint as `document`)"
 RULES: tuple[Rule, ...] = (
     Rule("TRANSPORT", "DEPA", "at the origin", (K.DEPARTED,)),
-    Rule("TRANSPORT", "DEPA", "elsewhere", (), "departure from a call that is not the origin (a transhipment port)"),
+    Rule(
+        "TRANSPORT",
+        "DEPA",
+        "elsewhere",
+        (),
+        "departure from a call that is not the origin (a transhipment port)",
+    ),
     Rule("TRANSPORT", "ARRI", "at the destination", (K.ARRIVED,)),
-    Rule("TRANSPORT", "ARRI", "elsewhere", (), "arrival at a call that is not the destination (a transhipment port)"),
+    Rule(
+        "TRANSPORT",
+        "ARRI",
+        "elsewhere",
+        (),
+        "arrival at a call that is not the destination (a transhipment port)",
+    ),
     Rule("EQUIPMENT", "*", "empty", (), "an empty container moves: not the goods"),
     Rule("EQUIPMENT", "LOAD", "laden, at the origin", (K.LOADED,)),
-    Rule("EQUIPMENT", "LOAD", "laden, elsewhere", (), "loaded at a call that is not the origin (a transhipment port)"),
+    Rule(
+        "EQUIPMENT",
+        "LOAD",
+        "laden, elsewhere",
+        (),
+        "loaded at a call that is not the origin (a transhipment port)",
+    ),
     Rule("EQUIPMENT", "DISC", "laden, at the destination", (K.UNLOADED,)),
-    Rule("EQUIPMENT", "DISC", "laden, elsewhere", (), "discharged at a call that is not the destination (a transhipment port)"),
+    Rule(
+        "EQUIPMENT",
+        "DISC",
+        "laden, elsewhere",
+        (),
+        "discharged at a call that is not the destination (a transhipment port)",
+    ),
     Rule("EQUIPMENT", "GTIN", "laden, at the origin", (K.PICKED_UP,)),
-    Rule("EQUIPMENT", "GTIN", "laden, elsewhere", (), "gated in at a terminal that is not the origin's"),
+    Rule(
+        "EQUIPMENT",
+        "GTIN",
+        "laden, elsewhere",
+        (),
+        "gated in at a terminal that is not the origin's",
+    ),
     Rule("EQUIPMENT", "GTOT", "laden, at the destination", (K.OUT_FOR_DELIVERY,)),
-    Rule("EQUIPMENT", "GTOT", "laden, elsewhere", (), "gated out of a terminal that is not the destination's"),
+    Rule(
+        "EQUIPMENT",
+        "GTOT",
+        "laden, elsewhere",
+        (),
+        "gated out of a terminal that is not the destination's",
+    ),
     Rule("EQUIPMENT", "PICK", "laden, at the destination or once arrived", (K.OUT_FOR_DELIVERY,)),
     Rule("EQUIPMENT", "PICK", "laden, elsewhere", (K.PICKED_UP,)),
     Rule("EQUIPMENT", "DROP", "laden, at the destination or once arrived", (K.DELIVERED,)),
-    Rule("EQUIPMENT", "DROP", "laden, elsewhere", (), "dropped off before arrival (at a terminal on the way out)"),
-    Rule("EQUIPMENT", "STUF", "laden, elsewhere", (), "the container is packed: the carrier does not have the goods yet"),
-    Rule("EQUIPMENT", "STRP", "laden, elsewhere", (), "the container is unpacked: delivery is its drop-off (DROP)"),
-    Rule("EQUIPMENT", "INSP", "laden, elsewhere", (), "an inspection of the container: inspectors record their own results"),
+    Rule(
+        "EQUIPMENT",
+        "DROP",
+        "laden, elsewhere",
+        (),
+        "dropped off before arrival (at a terminal on the way out)",
+    ),
+    Rule(
+        "EQUIPMENT",
+        "STUF",
+        "laden, elsewhere",
+        (),
+        "the container is packed: the carrier does not have the goods yet",
+    ),
+    Rule(
+        "EQUIPMENT",
+        "STRP",
+        "laden, elsewhere",
+        (),
+        "the container is unpacked: delivery is its drop-off (DROP)",
+    ),
+    Rule(
+        "EQUIPMENT",
+        "INSP",
+        "laden, elsewhere",
+        (),
+        "an inspection of the container: inspectors record their own results",
+    ),
     Rule("EQUIPMENT", "RSEA", "laden, elsewhere", (), "the container was resealed: no stage"),
-    Rule("EQUIPMENT", "RMVD", "laden, elsewhere", (), "the container was removed: T&T 2.2 gives no more meaning"),
+    Rule(
+        "EQUIPMENT",
+        "RMVD",
+        "laden, elsewhere",
+        (),
+        "the container was removed: T&T 2.2 gives no more meaning",
+    ),
     Rule("SHIPMENT", "BKG·CONF", "any", (K.BOOKED,)),
     Rule("SHIPMENT", "BKG·*", "any", (), "a booking step before its confirmation (CONF)"),
     Rule("SHIPMENT", "CUS·HOLD", "any", (K.CUSTOMS_HOLD,)),
@@ -345,8 +418,20 @@ RULES: tuple[Rule, ...] = (
     Rule("SHIPMENT", "CUS·RELS", "on hold, at sea", (K.CUSTOMS_RELEASE,)),
     Rule("SHIPMENT", "CUS·RELS", "before loading", (K.EXPORT_CLEARED,)),
     Rule("SHIPMENT", "CUS·RELS", "once arrived", (K.IMPORT_CLEARED,)),
-    Rule("SHIPMENT", "CUS·RELS", "at sea", (), "a customs release while the goods are at sea: no end to clear"),
-    Rule("SHIPMENT", "CUS·*", "any", (), "a step of a customs inspection (requested, completed...), not a decision"),
+    Rule(
+        "SHIPMENT",
+        "CUS·RELS",
+        "at sea",
+        (),
+        "a customs release while the goods are at sea: no end to clear",
+    ),
+    Rule(
+        "SHIPMENT",
+        "CUS·*",
+        "any",
+        (),
+        "a step of a customs inspection (requested, completed...), not a decision",
+    ),
     Rule("SHIPMENT", "CBR·*", "any", (), "a booking request: the booking is BKG·CONF"),
     Rule("SHIPMENT", "SHI·*", "any", (), _DOCS),
     Rule("SHIPMENT", "SRM·*", "any", (), _DOCS),

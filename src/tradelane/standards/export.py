@@ -16,6 +16,7 @@ and bizLocation named by UN/LOCODE, the order as bizTransaction and the document
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -169,6 +170,7 @@ def epcis_document(client: Any, trade: Trade, store: FeedStore | None = None) ->
     store = store if store is not None else store_for(client)
     stored = store.events(client, trade.id_hex)
     events: list[dict[str, Any]] = []
+    used: set[str] = set()
     latest = int(client.w3.eth.get_block("latest")["timestamp"])
     for entry in _checkpoints(client, trade):
         kind = entry.kind
@@ -176,6 +178,9 @@ def epcis_document(client: Any, trade: Trade, store: FeedStore | None = None) ->
         eid = dcsa.event_id_of_uri(entry.uri)
         original = stored[eid].event if eid is not None and eid in stored else None
         event_id = eid if original is not None else synthetic_event_id(client.chain_id, entry)
+        if event_id in used:  # one DCSA event, two checkpoints (a release and a clearance)
+            event_id = str(uuid.uuid5(uuid.UUID(event_id), kind.label))
+        used.add(event_id)
         when = str(original["eventDateTime"]) if original is not None else _iso(entry.time)
         biz_step, disposition, stays = CBV[kind]
         event: dict[str, Any] = {

@@ -43,9 +43,7 @@ def order_timeline(
     for entry in client.timeline(trade):
         eid = dcsa.event_id_of_uri(entry.uri) if entry.kind is not None else None
         if eid is not None and eid in stored:
-            entry = dataclasses.replace(
-                entry, event_time=dcsa.event_timestamp(stored[eid].event)
-            )
+            entry = dataclasses.replace(entry, event_time=dcsa.event_timestamp(stored[eid].event))
         entries.append(entry)
     planned = [s for s in stored.values() if s.classifier in ("PLN", "EST")]
     planned.sort(key=lambda s: dcsa.event_timestamp(s.event))

@@ -58,6 +58,8 @@ class ImportLine:
     kinds: list[str] = field(default_factory=list)
     txs: list[str] = field(default_factory=list)
     gas: int = 0
+    results: list[Any] = field(default_factory=list, repr=False)  # the TxResults
+    error: Exception | None = field(default=None, repr=False)  # the chain's refusal
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -313,10 +315,12 @@ def _import_one(
             )
         except ContractRevert as exc:
             line.outcome = "refused"
+            line.error = exc
             reasons.append(f"{kind.label}: refused by the chain: {exc.name} {exc}")
             break
         line.kinds.append(kind.label)
         line.txs.append(result.tx_hash)
+        line.results.append(result)
         line.gas += result.gas_used
         ctx = _after(kind, ctx)
     if line.kinds and line.outcome != "refused":
