@@ -311,6 +311,7 @@ CONDITIONS: dict[str, Callable[[dict[str, Any], Context], bool]] = {
         _laden(e) and (_at_destination(e, c) or _arrived(c))
     ),
     "laden, elsewhere": lambda e, c: _laden(e),
+    "laden": lambda e, c: _laden(e),
     "on hold, before loading": lambda e, c: c.on_hold and c.stage < Stage.LOADED,
     "on hold, once arrived": lambda e, c: c.on_hold and _arrived(c),
     "on hold, at sea": lambda e, c: c.on_hold,
@@ -384,29 +385,29 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "EQUIPMENT",
         "STUF",
-        "laden, elsewhere",
+        "laden",
         (),
         "the container is packed: the carrier does not have the goods yet",
     ),
     Rule(
         "EQUIPMENT",
         "STRP",
-        "laden, elsewhere",
+        "laden",
         (),
         "the container is unpacked: delivery is its drop-off (DROP)",
     ),
     Rule(
         "EQUIPMENT",
         "INSP",
-        "laden, elsewhere",
+        "laden",
         (),
         "an inspection of the container: inspectors record their own results",
     ),
-    Rule("EQUIPMENT", "RSEA", "laden, elsewhere", (), "the container was resealed: no stage"),
+    Rule("EQUIPMENT", "RSEA", "laden", (), "the container was resealed: no stage"),
     Rule(
         "EQUIPMENT",
         "RMVD",
-        "laden, elsewhere",
+        "laden",
         (),
         "the container was removed: T&T 2.2 gives no more meaning",
     ),
@@ -490,7 +491,6 @@ def codes_in_schema() -> dict[str, list[str]]:
             "equipmentEventTypeCode",
             "shipmentEventTypeCode",
             "documentTypeCode",
-            "eventClassifierCode",
             "emptyIndicatorCode",
         )
     }
