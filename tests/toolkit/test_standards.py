@@ -159,7 +159,10 @@ CASES: dict[str, list[tuple[str | None, bool, Stage, bool]]] = {
     "any": [(None, True, Stage.NONE, False), (None, True, Stage.UNLOADED, True)],
     "at the origin": [(ORIGIN, True, Stage.PICKED_UP, False)],
     "at the destination": [(DESTINATION, True, Stage.DEPARTED, False)],
-    "elsewhere": [(TRANSHIPMENT, True, Stage.DEPARTED, False), (TRANSHIPMENT, True, Stage.NONE, False)],
+    "elsewhere": [
+        (TRANSHIPMENT, True, Stage.DEPARTED, False),
+        (TRANSHIPMENT, True, Stage.NONE, False),
+    ],
     "empty": [(ORIGIN, False, Stage.NONE, False), (DESTINATION, False, Stage.DELIVERED, False)],
     "laden, at the origin": [(ORIGIN, True, Stage.PICKED_UP, False)],
     "laden, at the destination": [(DESTINATION, True, Stage.ARRIVED, False)],
@@ -265,8 +268,10 @@ def test_json_documents_hash_alike_whatever_the_key_order_and_whitespace(tmp_pat
     a = tmp_path / "bl-a.json"
     b = tmp_path / "bl-b.json"
     a.write_text('{"number": "MAEU778812345", "weight": 1.50, "parties": {"z": 1, "a": [1, 2]}}')
-    b.write_text('{\n  "parties": {\n    "a": [1,2],\n    "z": 1\n  },\n\t"weight": 1.5,'
-                 ' "number":"MAEU778812345"\n}\n')
+    b.write_text(
+        '{\n  "parties": {\n    "a": [1,2],\n    "z": 1\n  },\n\t"weight": 1.5,'
+        ' "number":"MAEU778812345"\n}\n'
+    )
     canonical = b'{"number":"MAEU778812345","parties":{"a":[1,2],"z":1},"weight":1.5}'
     expected = hashlib.sha256(canonical).digest()
     assert hash_file(a).sha256 == hash_file(b).sha256 == expected

@@ -177,7 +177,9 @@ def epcis_document(client: Any, trade: Trade, store: FeedStore | None = None) ->
         assert kind is not None
         eid = dcsa.event_id_of_uri(entry.uri)
         original = stored[eid].event if eid is not None and eid in stored else None
-        event_id = eid if original is not None else synthetic_event_id(client.chain_id, entry)
+        event_id = synthetic_event_id(client.chain_id, entry)
+        if eid is not None and original is not None:
+            event_id = eid
         if event_id in used:  # one DCSA event, two checkpoints (a release and a clearance)
             event_id = str(uuid.uuid5(uuid.UUID(event_id), kind.label))
         used.add(event_id)

@@ -59,7 +59,9 @@ def resolve_feed(scenario_file: str, relative: str) -> str:
     return str(path)
 
 
-def run_import(client: Any, trade: Any, feed: str, *, by: Any, relayer: Any, customs: Any) -> list[Any]:
+def run_import(
+    client: Any, trade: Any, feed: str, *, by: Any, relayer: Any, customs: Any
+) -> list[Any]:
     """The import_events action: the transactions, then a note of what became of the
     feed. The chain's first refusal is raised (so `expect_error` can name it)."""
     from tradelane.standards.track import import_events
