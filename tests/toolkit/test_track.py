@@ -523,3 +523,47 @@ def test_the_feed_store_on_disk_survives_the_client(chain, artifacts, tmp_path):
     timeline = order_timeline(client, trade, FeedStore(tmp_path / "events"))
     assert any(e.planned for e in timeline)
     assert all(e.event_time is not None for e in timeline if e.kind is not None)
+
+
+@pytest.mark.anvil_only  # a chain that outlives the command: the session's Anvil, by URL
+def test_track_import_and_export_on_a_chain_by_url(
+    chain, artifacts, buyer, seller, carrier, tmp_path, monkeypatch, capsys
+):
+    from tradelane._commands import load_deployment
+
+    deployments, events = tmp_path / "deployments", tmp_path / "events"
+    common = ["--chain", chain.url, "--deployments", str(deployments)]
+    code, _, err = _cli(["deploy", *common, "--fresh", "--json"], capsys)
+    assert code == 0, err
+    deployment = load_deployment(chain, artifacts, deployments / f"{chain.chain_id}.json")
+    client = TradeClient(chain, deployment, artifacts=artifacts)
+    trade = client.new_trade(
+        buyer=buyer,
+        seller=seller,
+        carrier=carrier,
+        price="1 ETH",
+        origin="CNSHA",
+        destination="DEHAM",
+        deliver_within="45d",
+        panel=[],
+    )
+    client.fund(trade, quote=client.sign_quote(trade))
+    monkeypatch.setenv("CARRIER_KEY", chain.private_key(carrier))
+    monkeypatch.setenv("BUYER_KEY", chain.private_key(buyer))
+    args = ["track", "import", str(DEPARTURE), "--order", trade.id_hex, *common]
+    args += ["--events", str(events), "--json"]
+    code, _, err = _cli([*args[:-1], "--key-env", "BUYER_KEY"], capsys)
+    assert code == 2 and "the order's carrier is" in err  # another party's key: nothing sent
+    code, out, err = _cli([*args, "--key-env", "CARRIER_KEY"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["recorded"] == 4  # customs skipped: no --customs-key-env
+    assert client.state(trade).stage == Stage.DEPARTED
+    code, out, _ = _cli([*args, "--key-env", "CARRIER_KEY"], capsys)
+    assert code == 0 and json.loads(out)["recorded"] == 0  # twice: nothing new
+    assert list(events.rglob(f"{trade.id_hex}.json"))  # kept for the next command
+    code, out, _ = _cli(
+        ["order", trade.id_hex, *common, "--events", str(events), "--export", "dcsa"], capsys
+    )
+    exported = json.loads(out)
+    assert code == 0 and dcsa_problems(exported) == []
+    assert {e["eventClassifierCode"] for e in exported} == {"ACT", "PLN", "EST"}
