@@ -457,12 +457,46 @@ def test_track_import_order_export_and_doc_verify_commands(tmp_path, capsys):
     scenario = str(tmp_path / "small.yaml")
     Path(scenario).write_text(SMALL)
     code, out, err = _cli(
-        ["track", "import", str(FEED), "--order", "po-1", "--scenario", scenario, "--json"],
+        [
+            "track",
+            "import",
+            str(FEED),
+            "--order",
+            "po-1",
+            "--scenario",
+            scenario,
+            "--relay-by",
+            "zed",
+        ],
+        capsys,
+    )
+    assert code == 2 and "no party named 'zed'" in err
+    code, out, err = _cli(
+        [
+            "track",
+            "import",
+            str(FEED),
+            "--order",
+            "po-1",
+            "--scenario",
+            scenario,
+            "--json",
+            "--relay-by",
+            "alice",
+            "--customs-by",
+            "cn_customs",
+        ],
         capsys,
     )
     assert code == 0, err
     report = json.loads(out)
-    assert report["ok"] and report["recorded"] == 4  # arrival to drop-off; no customs signer
+    assert report["ok"] and report["recorded"] == 6  # arrival to drop-off, hold and release
+    relayed = next(
+        e
+        for e in report["events"]
+        if e["code"] == "ARRI" and e["location"] == "DEHAM" and e["classifier"] == "ACT"
+    )
+    assert relayed["checkpoints"] == ["arrived"] and relayed["transactions"]
     outcomes = {e["outcome"] for e in report["events"]}
     assert outcomes == {"recorded", "already recorded", "planned", "estimated", "skipped"}
     target = tmp_path / "order.dcsa.json"
@@ -481,7 +515,7 @@ def test_track_import_order_export_and_doc_verify_commands(tmp_path, capsys):
     code, out, _ = _cli(
         ["doc", "verify", str(event_file), "--order", "po-1", "--scenario", scenario], capsys
     )
-    assert code == 0 and "as loaded" in out and "by maersk" in out
+    assert code == 0 and "as loaded" in out and "by maersk" in out and "event time" in out
     code, _, err = _cli(
         ["doc", "verify", str(FEED), "--order", "po-1", "--scenario", scenario], capsys
     )
@@ -567,3 +601,23 @@ def test_track_import_and_export_on_a_chain_by_url(
     exported = json.loads(out)
     assert code == 0 and dcsa_problems(exported) == []
     assert {e["eventClassifierCode"] for e in exported} == {"ACT", "PLN", "EST"}
+
+
+def test_the_route_is_signed_and_rebuilt_from_events(chain, artifacts):
+    client = TradeClient.deploy(chain, artifacts=artifacts)
+    buyer, seller, carrier = (client.new_account(n, eth=5) for n in ("b", "s", "c"))
+    terms = dict(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[], nonce=7)
+    plain = client.new_trade(**terms)
+    routed = client.new_trade(**terms, origin="CNSHA", destination="DEHAM")
+    other = client.new_trade(**terms, origin="CNSHA", destination="NLRTM")
+    assert len({plain.id, routed.id, other.id}) == 3  # the route is part of the order id
+    for trade in (plain, routed):
+        on_chain = client.escrow.functions.hashTerms(trade.terms.as_tuple()).call()
+        assert bytes(on_chain) == trade.terms_hash
+    client.fund(routed, quote=client.sign_quote(routed))
+    client.trades.clear()  # forget it: rebuild the order from its registration event
+    rebuilt = client.trade(routed.id)
+    assert rebuilt.terms.route == ("CNSHA", "DEHAM") and rebuilt.id == routed.id
+    assert plain.terms.route == ("", "")
+    with pytest.raises(ValueError, match="the origin is a UN/LOCODE"):
+        client.new_trade(**terms, origin="Shanghai")
