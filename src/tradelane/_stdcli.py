@@ -146,8 +146,7 @@ def open_order(
             return
         if need_key and not net.has_key:
             raise InputError("give the carrier's key with --key-env VAR or --keystore PATH")
-        if net.has_key:
-            setup_network(chain, net)
+        signer = setup_network(chain, net) if net.has_key else None
         path = Path(manifest) if manifest else manifest_path(chain.chain_id, net.manifest_dir)
         recorded = read_manifest(path, chain.chain_id) or {}
         deployment = load_deployment(chain, artifacts, path)
@@ -156,6 +155,8 @@ def open_order(
             chain, deployment, artifacts=artifacts, from_block=first_block(recorded)
         )
         attach(client, FeedStore.default(events_dir))
+        if signer is not None:  # the key given: the client signs typed data with it too
+            client.add_key(signer.keys[signer.default])
         yield OpenOrder(client, client.trade(_order_id(ref, ref)), None, ref)
 
 
@@ -246,11 +247,7 @@ def import_(
             relayer = parties[relay_by] if relay_by else None
             customs = parties[customs_by] if customs_by else None
         else:
-            from tradelane._netcli import load_key
-
-            key = load_key(net)
-            assert key is not None
-            carrier = client.add_key(key)
+            carrier = client.chain.signer.default  # the key of --key-env / --keystore
             if carrier != trade.terms.carrier:
                 raise InputError(
                     f"the key given is {carrier}'s; the order's carrier is {trade.terms.carrier}: "
