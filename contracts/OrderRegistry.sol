@@ -160,7 +160,7 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
         Milestone[] calldata ms = terms.milestones;
         bytes calldata extra = terms.arbitratorExtraData;
         uint256 m = ms.length;
-        out = new bytes(160 + 3 * m + extra.length);
+        out = new bytes(170 + 3 * m + extra.length);
         uint256 head = uint256(uint160(terms.carrier)) << 96;
         uint256 windows = (uint256(terms.incoterm) << 248) | (uint256(terms.shipWithin) << 216)
             | (uint256(terms.deliverWithin) << 184) | (uint256(terms.inspectionWindow) << 152)
@@ -170,6 +170,8 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
         uint96 price = order.price;
         uint256 nonce = terms.nonce;
         bytes32 document = terms.documentHash;
+        // origin (5 bytes) then destination (5 bytes), left-aligned like the bytes5 they are.
+        uint256 route = uint256(bytes32(terms.origin)) | (uint256(bytes32(terms.destination)) >> 40);
         address arbitrator = terms.arbitrator;
         assembly ("memory-safe") {
             let p := add(out, 0x20)
@@ -179,16 +181,17 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
             mstore(add(p, 72), windows)
             mstore(add(p, 93), nonce)
             mstore(add(p, 125), document)
-            mstore(add(p, 157), tail)
+            mstore(add(p, 157), route)
+            mstore(add(p, 167), tail)
         }
         for (uint256 i; i < m; ++i) {
             uint256 entry = (uint256(ms[i].stage) << 16 | ms[i].bps) << 232;
             assembly ("memory-safe") {
-                mstore(add(add(out, 0x20), add(160, mul(3, i))), entry)
+                mstore(add(add(out, 0x20), add(170, mul(3, i))), entry)
             }
         }
         assembly ("memory-safe") {
-            calldatacopy(add(add(out, 0x20), add(160, mul(3, m))), extra.offset, extra.length)
+            calldatacopy(add(add(out, 0x20), add(170, mul(3, m))), extra.offset, extra.length)
         }
     }
 

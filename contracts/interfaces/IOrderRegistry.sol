@@ -35,9 +35,10 @@ interface IOrderRegistry {
     // ---------------------------------------------------------------- events
 
     /// @notice An order was registered (by the buyer, or by funding a seller's quote). `packed` carries every
-    /// other field, so the order can be rebuilt from events, in 160 + 3m bytes plus the arbitrator's extra data:
+    /// other field, so the order can be rebuilt from events, in 170 + 3m bytes plus the arbitrator's extra data:
     /// token (20), price (12), carrier (20), arbitrator (20), incoterm (1), shipWithin (4), deliverWithin (4),
-    /// inspectionWindow (4), validUntil (8), nonce (32), documentHash (32), riskStage (1: the {Stage} at which
+    /// inspectionWindow (4), validUntil (8), nonce (32), documentHash (32), origin (5), destination (5: the route's
+    /// UN/LOCODEs, zero when not given), riskStage (1: the {Stage} at which
     /// risk passes to the buyer under the Incoterm), feeBps (1: the platform fee snapshotted for the order),
     /// m (1), m milestones of stage (1) and bps (2), then arbitratorExtraData to the end.
     event OrderRegistered(bytes32 indexed orderId, address indexed buyer, address indexed seller, bytes packed);

@@ -101,6 +101,8 @@ struct Terms {
     uint64 validUntil; //          last timestamp at which the order may be registered (0: no limit)
     uint256 nonce; //              the seller's salt; makes otherwise identical orders distinct
     bytes32 documentHash; //       hash of the purchase-order document (its URI is in the registration event)
+    bytes5 origin; //              UN/LOCODE where the goods start: port of loading or named place (zero: none)
+    bytes5 destination; //         UN/LOCODE where they end: port of discharge or named place (zero: none)
     Milestone[] milestones; //     at most four tranches, stages strictly increasing
     bytes arbitratorExtraData; //  passed to the arbitrator (for DisputeArbitration: abi.encode(address[] panel))
 }

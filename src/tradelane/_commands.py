@@ -34,6 +34,13 @@ from tradelane._netcli import (
     refuse_time_travel,
     setup_network,
 )
+from tradelane._stdcli import (
+    EXPORT_FORMATS,
+    events_option,
+    export_order,
+    print_documents,
+    timeline_json,
+)
 from tradelane.errors import TradelaneError
 
 CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for the run) or a URL."
@@ -124,31 +131,30 @@ def order_summary(client: Any, trade: Any) -> dict[str, Any]:
         "token": token.symbol,
         "price": token.format(trade.order.price),
         "incoterm": trade.terms.incoterm.label,
+        "origin": trade.terms.route[0],
+        "destination": trade.terms.route[1],
         "fee_bps": state.fee_bps,
         "released_bps": state.released_bps,
         "milestones": {m.stage.label: f"{m.bps / 100:g}%" for m in trade.terms.milestones},
         "money": client.describe_money(trade),
-        "timeline": [
-            {
-                "time": e.time,
-                "actor": e.actor,
-                "actor_name": client.name_of(e.actor),
-                "action": e.action,
-                "location": e.location,
-                "document": e.document,
-                "money": e.money,
-                "tx": e.tx_hash,
-            }
-            for e in client.timeline(trade)
-        ],
+        # with each imported event's own time and the planned/estimated ones (issue 14)
+        "timeline": timeline_json(client, trade),
     }
 
 
 def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
+    from tradelane.standards.timeline import order_timeline
+
     summary = order_summary(client, trade)
     console.print(
         f"[bold]{label}[/bold] {summary['id']}\n"
-        f"  {summary['price']} {summary['incoterm']}, status [bold]{summary['status']}[/bold], "
+        f"  {summary['price']} {summary['incoterm']}"
+        + (
+            f" {summary['origin'] or '?'} → {summary['destination'] or '?'}"
+            if any(trade.terms.route)
+            else ""
+        )
+        + f", status [bold]{summary['status']}[/bold], "
         f"stage {summary['stage']}{' (customs hold)' if summary['on_hold'] else ''}\n"
         f"  buyer {client.name_of(trade.order.buyer)}, "
         f"seller {client.name_of(trade.order.seller)}, "
@@ -159,7 +165,8 @@ def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
         f"  seller received {money['seller_received']}, buyer refunded {money['buyer_refunded']}, "
         f"fee {money['fee']}, locked {money['locked']}"
     )
-    console.print(timeline_table(client, trade))
+    console.print(timeline_table(client, trade, entries=order_timeline(client, trade)))
+    print_documents(console, client, trade, label)
 
 
 # ---------------------------------------------------------------------------- run
@@ -546,6 +553,14 @@ def load_deployment(chain: Any, artifacts: Any, path: Path | None = None) -> Any
     help="The deployment manifest (default: deployments/<chainId>.json).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the order as JSON.")
+@click.option(
+    "--export",
+    "export_format",
+    type=click.Choice(EXPORT_FORMATS),
+    help="Write the order's timeline as DCSA T&T 2.2 events or an EPCIS 2.0 document instead.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --export: the file.")
+@events_option
 @network_options
 def order(
     order_id: str,
@@ -553,15 +568,21 @@ def order(
     scenario: str | None,
     manifest: str | None,
     as_json: bool,
+    export_format: str | None,
+    output: str | None,
+    events_dir: str | None,
     net: NetworkOptions,
 ) -> None:
-    """Show an order: its terms, state, money and timeline."""
+    """Show an order: its terms, state, money and timeline (or export it)."""
     from tradelane.client import TradeClient
     from tradelane.compiler import compile_contracts
     from tradelane.deploy import manifest_path
     from tradelane.scenario import load_scenario, run_scenario
+    from tradelane.standards.feeds import FeedStore, attach
 
     out = _console()
+    if output is not None and export_format is None:
+        raise click.UsageError("-o/--output goes with --export dcsa|epcis")
     artifacts = compile_contracts()
     if scenario is None and target is None:
         raise click.UsageError(
@@ -583,12 +604,15 @@ def order(
             client = TradeClient(
                 chain, deployment, artifacts=artifacts, from_block=first_block(recorded)
             )
+            attach(client, FeedStore.default(events_dir))  # the events imported on this chain
             oid = order_id
         assert client is not None
         if not (oid.startswith("0x") and len(oid) == 66):
             raise click.BadParameter(f"{order_id!r} is not a 32-byte order id (0x + 64 hex digits)")
         trade = client.trade(oid)
-        if as_json:
+        if export_format is not None:
+            export_order(client, trade, export_format, output)
+        elif as_json:
             click.echo(json.dumps(order_summary(client, trade), indent=2, default=str))
         else:
             _print_order(out, client, trade, f"Order {order_id}")

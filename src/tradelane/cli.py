@@ -73,6 +73,12 @@ from tradelane._commands import COMMANDS  # noqa: E402
 for _command in COMMANDS:
     cli.add_command(_command)
 
+# `tradelane track import` and `tradelane doc hash|verify` (docs/STANDARDS.md).
+from tradelane._stdcli import COMMANDS as STANDARDS_COMMANDS  # noqa: E402
+
+for _command in STANDARDS_COMMANDS:
+    cli.add_command(_command)
+
 # `tradelane bench gas|throughput|scale` (BENCHMARKS.md) lives in tradelane.bench.
 from tradelane.bench import bench  # noqa: E402
 

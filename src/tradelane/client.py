@@ -56,6 +56,7 @@ from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
 from tradelane.deploy import Deployment, deploy_contract, deploy_suite
 from tradelane.errors import ChainError, TradelaneError
+from tradelane.standards.locode import parse_locode
 from tradelane.types import (
     BPS,
     ZERO_ADDRESS,
@@ -383,8 +384,12 @@ class TradeClient:
         nonce: int | None = None,
         document: str | bytes | None = None,
         terms_uri: str = "",
+        origin: str | bytes | None = None,
+        destination: str | bytes | None = None,
     ) -> Trade:
-        """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`."""
+        """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`;
+        `origin` and `destination` are the route's UN/LOCODEs (port of loading and port of
+        discharge, or the named places), signed with the rest of the terms."""
         if isinstance(price, int):
             tok, units = self.token(token), price
         else:
@@ -407,6 +412,8 @@ class TradeClient:
             valid_until=valid_until,
             nonce=nonce if nonce is not None else int.from_bytes(os.urandom(16), "big"),
             document_hash=document_hash(document),
+            origin=parse_locode(origin, "the origin"),
+            destination=parse_locode(destination, "the destination"),
             milestones=tuple(ms),
             arbitrator_extra_data=abi_encode(
                 ["address[]"], [[to_checksum_address(p) for p in panel]]
@@ -1097,15 +1104,19 @@ def _timeline_entry(
     money = ""
     amounts: dict[str, Decimal] = {}
     action = e.name
-    location = document = ""
+    location = document = full_document = uri = ""
+    kind: CheckpointKind | None = None
     actor: ChecksumAddress | None = sender
     if e.name == "CheckpointRecorded":
-        action = CheckpointKind(int(a["kind"])).label
+        kind = CheckpointKind(int(a["kind"]))
+        action = kind.label
         actor = to_checksum_address(a["actor"])
         loc = bytes(a["location"])
         location = loc.decode(errors="replace") if any(loc) else ""
         doc = bytes(a["document"])
         document = ("0x" + doc.hex()[:8] + "…") if any(doc) else ""
+        full_document = _hex(doc) if any(doc) else ""
+        uri = str(a["uri"])
     elif e.name == "OrderRegistered":
         action = "registered"
     elif e.name == "OrderAccepted":
@@ -1174,6 +1185,9 @@ def _timeline_entry(
         money=money,
         amounts=amounts,
         tx_hash=e.tx_hash,
+        kind=kind,
+        document_hash=full_document,
+        uri=uri,
     )
 
 

@@ -50,6 +50,13 @@ from tradelane.client import ContractRevert, Quote, Token, TradeClient
 from tradelane.compiler import Artifact
 from tradelane.deploy import Deployment
 from tradelane.errors import TradelaneError
+from tradelane.standards.locode import parse_locode
+from tradelane.standards.scenario_steps import (
+    check_document,
+    resolve_document,
+    resolve_feed,
+    run_import,
+)
 from tradelane.types import CheckpointKind, Incoterm, Stage, Status, Trade
 
 ROLES = ("buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator", "observer")
@@ -73,6 +80,7 @@ ACTIONS = (
     "withdraw",
     "pause",
     "unpause",
+    "import_events",
 )
 #: Fields each action accepts besides do/by/order/expect_error/note.
 ACTION_FIELDS: dict[str, frozenset[str]] = {
@@ -86,12 +94,14 @@ ACTION_FIELDS: dict[str, frozenset[str]] = {
     "evidence": frozenset({"evidence"}),
     "vote": frozenset({"buyer_share"}),
     "withdraw": frozenset({"token", "to"}),
+    "import_events": frozenset({"file", "customs_by", "relay_by"}),
 }
 #: Fields an action cannot do without.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "checkpoint": ("stage",),
     "evidence": ("evidence",),
     "vote": ("buyer_share",),
+    "import_events": ("file",),
 }
 #: Actions about no particular order.
 NO_ORDER = frozenset({"withdraw", "pause", "unpause"})
@@ -103,6 +113,7 @@ DEFAULT_BY = {
     "fund": "buyer",
     "confirm": "buyer",
     "checkpoint": "carrier",
+    "import_events": "carrier",
     "settle": "operator",
     "refund": "operator",
     "default": "operator",
@@ -248,8 +259,17 @@ class OrderSpec(_Model):
     milestones: dict[str, str | int | float] = Field(default_factory=dict)
     panel: list[str] | None = None
     valid_for: str | int | None = None
-    document: str | None = None
+    document: str | dict[str, str] | None = None
     terms_uri: str = ""
+    origin: str | None = None  # UN/LOCODE: port of loading or named place
+    destination: str | None = None  # UN/LOCODE: port of discharge or named place
+
+    _document = field_validator("document", mode="before")(check_document)
+
+    @field_validator("origin", "destination", mode="before")
+    @classmethod
+    def _route(cls, value: Any) -> Any:
+        return None if value is None else parse_locode(value, "a route's end").decode()
 
     _price = field_validator("price", mode="before")(_check_amount)
     _durations = field_validator(
@@ -292,7 +312,7 @@ class ActionStep(_Model):
     # action-specific
     stage: str | None = None
     location: str | None = None
-    document: str | None = None
+    document: str | dict[str, str] | None = None
     uri: str | None = None
     signed: bool = False
     relay_by: str | None = None
@@ -302,6 +322,10 @@ class ActionStep(_Model):
     buyer_share: str | None = None
     token: str | None = None
     to: str | None = None
+    file: str | None = None  # import_events: the DCSA feed, beside the scenario file
+    customs_by: str | None = None  # import_events: the customs party that signs customs events
+
+    _document = field_validator("document", mode="before")(check_document)
 
     @field_validator("do", mode="before")
     @classmethod
@@ -331,7 +355,7 @@ class ActionStep(_Model):
     def _share(cls, value: Any) -> Any:
         return None if value is None else _check_share(value)
 
-    @field_validator("document", "evidence", "uri", "expect_error", "note", mode="before")
+    @field_validator("evidence", "uri", "expect_error", "note", "file", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
         return None if value is None else str(value)
@@ -462,8 +486,11 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
     for name, spec in raw_orders.items():
         try:
             order = OrderSpec.model_validate(spec)
+            order.document = resolve_document(file, order.document)
         except ValidationError as exc:
             raise _first_error(file, f"order '{name}'", exc) from None
+        except ValueError as exc:
+            raise ScenarioInvalid(file, f"order '{name}', field 'document'", str(exc)) from None
         for role in ("buyer", "seller", "carrier"):
             who = getattr(order, role)
             if who not in parties:
@@ -558,7 +585,16 @@ def _parse_step(
         raise ScenarioInvalid(file, f"{label}, field 'order'", f"no order named {action.order!r}")
     if action.by is None and action.do not in DEFAULT_BY:
         raise ScenarioInvalid(file, f"{label}, field 'by'", f"say who does {action.do}")
-    for key in ("by", "relay_by", "to"):
+    try:
+        action.document = resolve_document(file, action.document)
+    except ValueError as exc:
+        raise ScenarioInvalid(file, f"{label}, field 'document'", str(exc)) from None
+    if action.file is not None:
+        try:
+            action.file = resolve_feed(file, action.file)
+        except ValueError as exc:
+            raise ScenarioInvalid(file, f"{label}, field 'file'", str(exc)) from None
+    for key in ("by", "relay_by", "to", "customs_by"):
         who = getattr(action, key)
         if who is not None and who not in parties and who not in ("operator", "treasury"):
             raise ScenarioInvalid(file, f"{label}, field '{key}'", f"no party named {who!r}")
@@ -807,8 +843,10 @@ class _Runner:
                 panel=[self.addr[p] for p in panel],
                 valid_until=valid_until,
                 nonce=int.from_bytes(keccak(text=f"{s.name}:{name}"), "big"),
-                document=ospec.document or f"{s.name}: {name}",
+                document=_text(ospec.document) or f"{s.name}: {name}",
                 terms_uri=ospec.terms_uri,
+                origin=ospec.origin,
+                destination=ospec.destination,
             )
         return txs
 
@@ -867,7 +905,7 @@ class _Runner:
                 kind,
                 by=by,
                 location=step.location,
-                document=step.document,
+                document=_text(step.document),
                 uri=step.uri or "",
                 signed=step.signed,
                 relayer=relayer,
@@ -896,6 +934,11 @@ class _Runner:
             return [c.default(trade, by=by)]  # type: ignore[arg-type]
         if do == "withdraw":
             return self.withdraw(step, by, trade)
+        if do == "import_events":
+            assert trade is not None and step.file is not None
+            relayer = self.addr[step.relay_by] if step.relay_by else None
+            customs = self.addr[step.customs_by] if step.customs_by else None
+            return run_import(c, trade, step.file, by=by, relayer=relayer, customs=customs)
         if do == "pause":
             return [c.pause(by=by)]
         if do == "unpause":
@@ -981,6 +1024,11 @@ class _Runner:
                 if actual != value:
                     problems.append(f"reputation of {who}: {name} is {actual}, expected {value}")
         return problems
+
+
+def _text(document: str | dict[str, str] | None) -> str | None:
+    """A document field once loaded: {file: ...} was resolved to its hash on load."""
+    return document if isinstance(document, str) or document is None else None
 
 
 def _show_cmp(op: str, token: Token, units: int) -> str:

@@ -184,6 +184,8 @@ class Terms:
     valid_until: int = 0  # 0: no limit
     nonce: int = 0
     document_hash: bytes = b"\x00" * 32
+    origin: bytes = b"\x00" * 5  # UN/LOCODE (port of loading or named place); zero: none
+    destination: bytes = b"\x00" * 5  # UN/LOCODE (port of discharge or named place)
     milestones: tuple[Milestone, ...] = ()
     arbitrator_extra_data: bytes = b""
 
@@ -198,9 +200,18 @@ class Terms:
             self.valid_until,
             self.nonce,
             self.document_hash,
+            self.origin,
+            self.destination,
             [m.as_tuple() for m in self.milestones],
             self.arbitrator_extra_data,
         )
+
+    @property
+    def route(self) -> tuple[str, str]:
+        """(origin, destination) as UN/LOCODE text, "" where the order names none."""
+        from tradelane.standards.locode import locode_text
+
+        return locode_text(self.origin), locode_text(self.destination)
 
     @property
     def panel(self) -> list[ChecksumAddress]:
@@ -352,6 +363,11 @@ class TimelineEntry:
     money: str = ""  # money moved, formatted
     amounts: dict[str, Decimal] = field(default_factory=dict)  # to_seller/to_buyer/fee
     tx_hash: str = ""
+    kind: CheckpointKind | None = None  # for a checkpoint: what it records
+    document_hash: str = ""  # for a checkpoint: the document's full hash, 0x-hex ("" if none)
+    uri: str = ""  # for a checkpoint: its URI (urn:uuid:<eventID> for an imported DCSA event)
+    event_time: int | None = None  # the event's own time (a carrier event's eventDateTime)
+    planned: str = ""  # "planned" or "estimated": a DCSA PLN/EST event, never on chain
 
 
 @dataclass(frozen=True)

@@ -197,8 +197,10 @@ class Trade(OrderHead):
                     "validUntil": t[6],
                     "nonce": t[7],
                     "documentHash": t[8],
-                    "milestones": [{"stage": s, "bps": b} for s, b in t[9]],
-                    "arbitratorExtraData": t[10],
+                    "origin": t[9],
+                    "destination": t[10],
+                    "milestones": [{"stage": s, "bps": b} for s, b in t[11]],
+                    "arbitratorExtraData": t[12],
                 },
             },
         }
@@ -273,6 +275,8 @@ class Desk:
         valid_until: int = 0,
         arbitrator: str | None = None,
         nonce: int | None = None,
+        origin: str = "CNSHA",
+        destination: str = "DEHAM",
     ) -> Trade:
         if nonce is None:
             self._nonce += 1
@@ -289,6 +293,8 @@ class Desk:
             valid_until,
             nonce,
             keccak(text=f"PO-{nonce}"),
+            origin.encode(),
+            destination.encode(),
             [(STAGES.index(s), bps) for s, bps in milestones],
             encode(["address[]"], [panel]),
         )

@@ -592,6 +592,8 @@ def test_registration_event_rebuilds_the_order(desk: Desk) -> None:
         trade.terms[:5]
     )
     assert (t.inspection_window, t.valid_until, t.nonce, t.document_hash) == tuple(trade.terms[5:9])
-    assert [m.as_tuple() for m in t.milestones] == trade.terms[9]
-    assert t.arbitrator_extra_data == trade.terms[10]
+    assert (t.origin, t.destination) == tuple(trade.terms[9:11]) == (b"CNSHA", b"DEHAM")
+    assert t.route == ("CNSHA", "DEHAM")
+    assert [m.as_tuple() for m in t.milestones] == trade.terms[11]
+    assert t.arbitrator_extra_data == trade.terms[12]
     assert (int(rebuilt.risk_stage), rebuilt.fee_bps) == (10, 150)

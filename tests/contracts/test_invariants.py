@@ -322,6 +322,8 @@ class Trade(RuleBasedStateMachine):
             0,
             self.nonce,
             self.nonce.to_bytes(32, "big"),
+            b"CNSHA",
+            b"DEHAM",
             milestones,
             encode(["address[]"], [panel]),
         )

@@ -32,6 +32,16 @@ def test_scenario_passes(chain, artifacts, path: Path):
     result = run_scenario(load_scenario(path), chain, artifacts=artifacts)
     assert result.passed, _explain(result)
     assert len(result.steps) == len(load_scenario(path).steps) + 1
+    # every order leaves as valid DCSA T&T 2.2 events and a valid EPCIS 2.0 document
+    from tradelane.standards.export import dcsa_events, epcis_document
+
+    from .test_track import dcsa_problems, epcis_problems
+
+    client = result.client
+    for order_id in result.orders.values():
+        trade = client.trade(order_id)
+        assert dcsa_problems(dcsa_events(client, trade)) == [], order_id
+        assert epcis_problems(epcis_document(client, trade)) == [], order_id
 
 
 @pytest.mark.slow

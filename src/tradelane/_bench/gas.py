@@ -175,6 +175,8 @@ class GasDesk:
             valid_until=0,
             nonce=nonce,
             document_hash=keccak(text=f"PO-{nonce}"),
+            origin=b"CNSHA",
+            destination=b"DEHAM",
             milestones=tuple(Milestone(Stage[s.upper()], bps) for s, bps in milestones),
             arbitrator_extra_data=encode(["address[]"], [[self.p["arbitrators"][0]]]),
         )

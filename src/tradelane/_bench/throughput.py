@@ -113,6 +113,8 @@ class Bench:
             valid_until=0,
             nonce=nonce,
             document_hash=keccak(text=f"PO-{nonce}"),
+            origin=b"CNSHA",
+            destination=b"DEHAM",
             milestones=(),
             arbitrator_extra_data=encode(["address[]"], [[self.arbitrator]]),
         )

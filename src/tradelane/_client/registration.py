@@ -1,6 +1,6 @@
 """Decoding of `OrderRegistered`'s packed fields (layout: contracts/interfaces/IOrderRegistry.sol).
 
-The escrow emits the order's fields packed (160 + 3m bytes plus the arbitrator's extra
+The escrow emits the order's fields packed (170 + 3m bytes plus the arbitrator's extra
 data) rather than ABI-encoded, which costs a third of the gas; this is its inverse.
 """
 
@@ -13,7 +13,7 @@ from eth_typing import ChecksumAddress
 from tradelane._client.addresses import to_checksum_address
 from tradelane.types import Incoterm, Milestone, Order, Stage, Terms
 
-FIXED = 160
+FIXED = 170
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ def unpack_registration(buyer: str, seller: str, packed: bytes) -> Registration:
     raw = bytes(packed)
     if len(raw) < FIXED:
         raise ValueError(f"packed registration is {len(raw)} bytes, expected at least {FIXED}")
-    m = raw[159]
+    m = raw[169]
     end = FIXED + 3 * m
     if len(raw) < end:
         raise ValueError(f"packed registration is {len(raw)} bytes, too short for {m} milestones")
@@ -59,7 +59,9 @@ def unpack_registration(buyer: str, seller: str, packed: bytes) -> Registration:
         valid_until=_int(raw, 85, 8),
         nonce=_int(raw, 93, 32),
         document_hash=raw[125:157],
+        origin=raw[157:162],
+        destination=raw[162:167],
         milestones=milestones,
         arbitrator_extra_data=raw[end:],
     )
-    return Registration(order, terms, Stage(raw[157]), raw[158])
+    return Registration(order, terms, Stage(raw[167]), raw[168])

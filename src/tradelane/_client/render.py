@@ -8,21 +8,38 @@ from typing import Any
 from rich.table import Table
 
 
-def timeline_table(client: Any, trade: Any, title: str | None = None) -> Table:
+def _utc(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def timeline_table(
+    client: Any, trade: Any, title: str | None = None, entries: list[Any] | None = None
+) -> Table:
+    """The order's timeline (or `entries`, such as tradelane.standards' timeline with event
+    times and planned events): block time, the event's own time when known, and the rest."""
+    rows = client.timeline(trade) if entries is None else entries
+    with_event_time = any(getattr(e, "event_time", None) is not None for e in rows)
     table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
-    for column in ("time (UTC)", "actor", "action / stage", "location", "document"):
+    table.add_column("time (UTC)", no_wrap=True)
+    if with_event_time:
+        table.add_column("event time (UTC)", no_wrap=True)
+    for column in ("actor", "action / stage", "location", "document"):
         table.add_column(column, no_wrap=True)
     table.add_column("money", overflow="fold")
-    for entry in client.timeline(trade):
-        when = datetime.fromtimestamp(entry.time, UTC).strftime("%Y-%m-%d %H:%M")
-        table.add_row(
-            when,
+    for entry in rows:
+        planned = getattr(entry, "planned", "")
+        cells = ["not on chain" if planned else _utc(entry.time)]
+        if with_event_time:
+            event_time = getattr(entry, "event_time", None)
+            cells.append(_utc(event_time) if event_time is not None else "")
+        cells += [
             client.name_of(entry.actor),
             entry.action,
             entry.location,
             entry.document,
             entry.money,
-        )
+        ]
+        table.add_row(*cells, style="dim italic" if planned else None)
     return table
 
 
