@@ -187,7 +187,7 @@ def test_a_network_suite_is_indexed_from_its_manifest_and_resumed(
     head = chain.w3.eth.block_number
     code, _, err = run_cli([*args, "--index-only"], capsys)
     assert code == 0, err
-    assert re.search(r"indexed blocks \d+\.\.%d: \d+ events, 1 orders" % head, err), err
+    assert re.search(rf"indexed blocks \d+\.\.{head}: \d+ events, 1 orders", err), err
     assert chain.w3.eth.block_number == head, "the explorer sent nothing"
 
     client.checkpoint(trade, "picked_up", by=carrier, location="CNSHA")

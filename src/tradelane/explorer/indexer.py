@@ -711,8 +711,8 @@ class Indexer:
             "fee_bps": reg.fee_bps,
             "risk_stage": reg.risk_stage.label,
         }
-        origin = str(getattr(terms, "origin", "") or "")
-        destination = str(getattr(terms, "destination", "") or "")
+        # The route of the signed terms (UN/LOCODEs, "" where the order names none).
+        origin, destination = getattr(terms, "route", ("", ""))
         return {
             "order_id": order_id,
             "escrow": log.address,

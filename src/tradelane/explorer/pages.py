@@ -7,8 +7,8 @@ times are UNIX seconds of the chain's blocks. Nothing here talks to the chain.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import importlib
 import json
 import re
 from collections import Counter, defaultdict
@@ -656,7 +656,7 @@ def hashes_of_text(text: str) -> dict[str, str]:
 def hashes_of_file(content: bytes) -> dict[str, str]:
     """A document's hashes as the client and eBL platforms take them: keccak-256 of the
     bytes (the client's `document_hash`), SHA-256 of the bytes, and for a JSON file the
-    SHA-256 of its RFC 8785 canonical form (when the `rfc8785` package is installed)."""
+    SHA-256 of its RFC 8785 canonical form (what `tradelane doc hash` prints)."""
     if not content:
         raise BadRequest("the file is empty: choose the document to check")
     out = {
@@ -667,15 +667,11 @@ def hashes_of_file(content: bytes) -> dict[str, str]:
         parsed = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         return out
-    try:
-        rfc8785: Any = importlib.import_module("rfc8785")
-    except ImportError:
-        return out
-    try:
-        canonical = rfc8785.dumps(parsed)
-    except Exception:
-        return out
-    out["sha-256 of the RFC 8785 JSON"] = "0x" + hashlib.sha256(canonical).hexdigest()
+    from tradelane.standards.documents import hash_json
+
+    # JSON without a canonical form (a float RFC 8785 refuses) has the two hashes above.
+    with contextlib.suppress(Exception):
+        out["sha-256 of the RFC 8785 JSON"] = "0x" + hash_json(parsed).hex()
     return out
 
 
