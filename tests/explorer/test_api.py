@@ -48,6 +48,11 @@ def test_every_order_of_the_scenario_reads_as_the_client_sees_it(
             assert data["token"]["symbol"] == token.symbol
             assert Decimal(data["price"]) == token.decimal(trade.order.price)
             assert data["parties"]["buyer"]["address"] == trade.order.buyer
+            origin, destination = trade.terms.route
+            if origin or destination:  # the route of the signed terms
+                assert data["route"]["from"] == "terms"
+                assert data["route"]["origin"]["locode"] == origin
+                assert data["route"]["destination"]["locode"] == destination
         money = client.money(trade)
         assert {k: int(v) for k, v in data["money"]["units"].items()} == {
             "deposit": money.deposit,
