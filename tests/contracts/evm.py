@@ -8,8 +8,9 @@
   told), but it executes the same deployment bytecode as the same transactions, tens of
   thousands a second: it carries the deep profile (`make fuzz`).
 
-Both run every transaction at an exact block timestamp (`at`) and speak raw calldata, so the machine encodes each call once with eth_abi and decodes
-revert data into the custom error's name and fields with the suite's ABIs.
+Both run every transaction at an exact block timestamp (`at`) and speak raw calldata, so the
+machine encodes each call once with eth_abi and decodes revert data into the custom error's
+name and fields with the suite's ABIs.
 """
 
 from __future__ import annotations
@@ -102,6 +103,20 @@ class Backend:
     def call(self, contract: str, fn: str, *args: Any) -> Any:
         abi = self.abis[contract]
         return abi.dec(fn, self.view(self.addresses[contract], abi.enc(fn, *args)))
+
+    def words(self, contract: str, fn: str, *args: Any, key: Any = None) -> list[int]:
+        """A view's static return words as integers, its calldata encoded once per `key` (the
+        arguments when they are hashable): the invariants read the same views every step."""
+        cache: dict[Any, bytes] = self.__dict__.setdefault("_calldata", {})
+        key = (contract, fn, args if key is None else key)
+        data = cache.get(key)
+        if data is None:
+            data = cache[key] = self.abis[contract].enc(fn, *args)
+        raw = self.view(self.addresses[contract], data)
+        return [int.from_bytes(raw[k : k + 32], "big") for k in range(0, len(raw), 32)]
+
+    def word(self, contract: str, fn: str, *args: Any, key: Any = None) -> int:
+        return self.words(contract, fn, *args, key=key)[0]
 
     def send(self, sender: str, contract: str, fn: str, *args: Any, value: int = 0) -> Outcome:
         data = self.abis[contract].enc(fn, *args)
