@@ -80,6 +80,9 @@ class Backend:
     accounts: dict[str, str]  # party name -> address
     errors: dict[bytes, tuple[str, list[str]]]
     abis: dict[str, Abi]
+    #: Whether a transaction the model expects to revert is still sent (pyrevm: yes; the
+    #: session chain: no, its eth_call reverted first, so nothing changed).
+    sends_refusals = True
 
     def tx(
         self, sender: str, to: str, data: bytes, value: int, at: int, gas: int | None = None
@@ -180,6 +183,8 @@ def _tester_revert_data(exc: BaseException) -> str:
 
 class TesterBackend(Backend):
     """The session chain through web3 (the suite, USDC and a reverting seller are deployed)."""
+
+    sends_refusals = False
 
     def __init__(
         self,
