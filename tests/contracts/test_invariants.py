@@ -1822,6 +1822,14 @@ def _tour(m: Trade) -> None:
     m._aim(m.orders[idle].funded_at + 3_600 + 1)  # a second past ship-by, nothing picked up
     step(lambda: m.dispute(idle, "seller", 2))  # the buyer's refund is due
     step(lambda: m.sign_checkpoint(idle, PICKED_UP, "carrier", 0, 0, DAY, True))  # forged
+    step(lambda: m.sign_checkpoint(idle, EXCEPTION, "carrier", 1, 0, 0, False))
+    m._aim(int(m.signed[-1]["deadline"]) + 1)
+    step(lambda: m.relay_signed_checkpoint(len(m.signed) - 1, "outsider"))  # expired
+    fob = order(incoterm=8, ship=DAY, extra=0)
+    step(lambda: m.fund_with_quote(fob, "buyer", "seller", 1))
+    step(lambda: m.record(fob, PICKED_UP, "carrier"))
+    m._aim(m.orders[fob].funded_at + DAY + 1)
+    step(lambda: m.refund(fob, "outsider"))  # the risk passed on board: the buyer's
     step(lambda: m.operator("fee", "operator", 201, 0, 0))
     step(lambda: m.operator("unpause", "operator", 0, 0, 0))
     step(lambda: m.operator("pause", "operator", 0, 0, 0))
