@@ -830,7 +830,8 @@ class TradeClient:
         ruling period lapsed (an even split)."""
         dispute_id = self.dispute_id(trade)
         state = self.state(trade)
-        if state.with_arbitrator and self._now() > state.ruling_deadline:
+        ruling_deadline = state.ruling_deadline  # 0 unless the dispute is with the arbitrator
+        if ruling_deadline and self._now() > ruling_deadline:
             return self.enforce_ruling_timeout(trade, by=by)
         if dispute_id is not None and state.with_arbitrator:
             # With the panel: the arbitrator decides whether its deadline passed (and says

@@ -50,7 +50,7 @@ from tradelane.chain import Chain
 from tradelane.client import ContractRevert, Quote, Token, TradeClient
 from tradelane.compiler import Artifact
 from tradelane.deploy import Deployment
-from tradelane.errors import TradelaneError
+from tradelane.errors import TradelaneError, UnsafeTerms
 from tradelane.standards.locode import parse_locode
 from tradelane.standards.scenario_steps import (
     check_document,
@@ -1276,6 +1276,13 @@ def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
         return
     except StepFailed as exc:
         sr.outcome, sr.message = "failed", str(exc)
+        return
+    except UnsafeTerms as exc:  # the client's refusal, before sending: expectable by name
+        sr.error = "UnsafeTerms"
+        if step.expect_error in ("any", "UnsafeTerms"):
+            sr.outcome, sr.message = "reverted as expected", str(exc)
+        else:
+            sr.outcome, sr.message = "failed", str(exc)
         return
     except TradelaneError as exc:
         sr.outcome, sr.message = "failed", str(exc)

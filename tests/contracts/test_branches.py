@@ -384,11 +384,12 @@ def test_signed_checkpoint_is_relayed_once(desk: Desk, chain) -> None:
     assert desk.tracker.functions.checkpointNonce(customs, trade.id).call() == 1
     # Each order keeps its own sequence per signer.
     assert desk.tracker.functions.checkpointNonce(customs, other.id).call() == 0
+    digest = desk.tracker.functions.checkpointDigest(trade.id, cp, deadline, 0).call()
     assert desk.reverts(
-        "TrackerNonceMismatch",
+        "TrackerSignatureUsed",
         signed(trade.order, trade.terms, cp, customs, deadline, 0, sig),
         relayer,
-    ) == (customs, 1, 0)
+    ) == (digest,)
     late = trade.checkpoint("delivered")
     sig = trade.sign_checkpoint(trade.carrier, late, deadline)
     desk.time_travel(2 * DAY)
