@@ -24,6 +24,7 @@ Nothing here needs a test-only RPC method.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -1045,7 +1046,7 @@ class TradeClient:
             entry = _timeline_entry(e, token, self, blocks[e.block], senders[e.tx_hash])
             if entry is not None:
                 entries.append(entry)
-        return entries
+        return _mark_late(entries, t.terms)
 
     def timeline_table(self, trade: Trade | bytes | str, title: str | None = None) -> Any:
         """The timeline as a rich Table (print it with rich, or `print_timeline`)."""
@@ -1211,6 +1212,33 @@ def _abi_type(param: Mapping[str, Any]) -> str:
     if kind.startswith("tuple"):
         return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
     return kind
+
+
+_CARRIER_PICKUP = frozenset(
+    k
+    for k in CheckpointKind
+    if CheckpointKind.PICKED_UP <= k <= CheckpointKind.DELIVERED
+    and k not in (CheckpointKind.EXPORT_CLEARED, CheckpointKind.IMPORT_CLEARED)
+)
+
+
+def _mark_late(entries: list[TimelineEntry], terms: Terms) -> list[TimelineEntry]:
+    """Marks the checkpoints that came late, as the escrow judged them: the first transport
+    stage from pickup on after ship-by, and a delivery after deliver-by."""
+    funded = next((e.time for e in entries if e.action == "funded"), None)
+    if funded is None:
+        return entries
+    out: list[TimelineEntry] = []
+    picked_up = False
+    for e in entries:
+        late = False
+        if e.kind in _CARRIER_PICKUP and not picked_up:
+            picked_up = True
+            late = e.time > funded + terms.ship_within
+        if e.kind == CheckpointKind.DELIVERED and e.time > funded + terms.deliver_within:
+            late = True
+        out.append(dataclasses.replace(e, late=True) if late else e)
+    return out
 
 
 def _timeline_entry(

@@ -416,6 +416,7 @@ class TimelineEntry:
     uri: str = ""  # for a checkpoint: its URI (urn:uuid:<eventID> for an imported DCSA event)
     event_time: int | None = None  # the event's own time (a carrier event's eventDateTime)
     planned: str = ""  # "planned" or "estimated": a DCSA PLN/EST event, never on chain
+    late: bool = False  # a pickup after ship-by, or a delivery after deliver-by
 
 
 @dataclass(frozen=True)
