@@ -17,17 +17,6 @@ from tradelane.types import CheckpointKind, Incoterm, Stage, Status
 
 
 @pytest.fixture
-def client(chain, suite, artifacts):
-    return TradeClient(chain, suite, artifacts=artifacts)
-
-
-@pytest.fixture
-def judge(client, arbitrators):
-    client.register_arbitrator(arbitrators[0])
-    return arbitrators[0]
-
-
-@pytest.fixture
 def trade(client, buyer, seller, carrier, judge, customs):
     return client.new_trade(
         buyer=buyer,
