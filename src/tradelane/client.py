@@ -538,9 +538,11 @@ class TradeClient:
         panel with one of the order's own parties on it (it would rule for itself), a panel the
         arbitrator would not accept (no dispute could ever be opened), a seller who is its own
         carrier with no inspection window (it could record delivery and be paid at once), and a
-        platform fee above the seller's cap."""
-        if not self.preflight:
-            return
+        platform fee above the seller's cap.
+
+        The first three have no counterpart in the contracts (they protect a party from terms
+        it could sign), so they are checked even with preflight off; the fee cap is the
+        escrow's own rule and is left to it then."""
         o, t = trade.order, trade.terms
         names = {o.buyer: "buyer", o.seller: "seller", t.carrier: "carrier"}
         problems: list[str] = []
@@ -566,6 +568,8 @@ class TradeClient:
                 )
         if problems:
             raise UnsafeTerms(problems)
+        if not self.preflight:
+            return
         fee = self.fee_bps()
         if fee > t.max_fee_bps:
             self._refuse("OrderFeeAboveCap", feeBps=fee, maxFeeBps=t.max_fee_bps)
