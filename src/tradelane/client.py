@@ -683,7 +683,7 @@ class TradeClient:
 
     def arbitration_cost(self, trade: Trade) -> int:
         """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
-        that cannot sit (ArbitrationInvalidPanel, ArbitrationInvalidMember)."""
+        that cannot sit (ArbitrationInvalidPanel, ArbitrationMemberNotRegistered, …)."""
         arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
         call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
         try:
