@@ -19,7 +19,7 @@ from web3.logs import DISCARD
 from tradelane._settings import project_root
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
-from tradelane.deploy import deploy_contract
+from tradelane.deploy import deploy_contract, deploy_suite
 
 from .desk import DAY, Desk, error_table
 
@@ -121,8 +121,12 @@ def test_malformed_extra_data_names_what_is_wrong(desk: Desk) -> None:
     ]
     for extra, error, fields in cases:
         assert desk.reverts(error, arb.createDispute(2, extra), caller, value=cost) == fields, error
-        with pytest.raises(Exception):  # the view says the same (decoded by the client)
+        try:  # the view says the same, so an arbitrable asking the cost first learns it too
             arb.arbitrationCost(extra).call()
+        except Exception as exc:
+            assert desk._decode(exc).name == error
+        else:
+            raise AssertionError(f"arbitrationCost accepted {extra.hex()}")
 
 
 # ------------------------------------------------------------------ an arbitrable of our own
@@ -454,3 +458,35 @@ def test_our_escrow_works_with_kleros_appealable_arbitrator(
     (resolved,) = desk.events(receipt, desk.escrow, "DisputeResolved")
     assert (resolved["toBuyer"], resolved["toSeller"]) == (ETHER, 0)
     assert trade.status() == "resolved"
+
+
+# ------------------------------------------------------------------ deployment
+
+
+def test_deploy_sets_the_default_panel_from_an_odd_number_of_arbitrators(
+    chain: Chain,
+    artifacts: dict[str, Artifact],
+    operator: str,
+    treasury: str,
+    arbitrators: list[str],
+) -> None:
+    odd = deploy_suite(
+        chain,
+        artifacts,
+        admin=operator,
+        treasury=treasury,
+        write_manifest=False,
+        arbitrators=arbitrators,
+    )["DisputeArbitration"].functions
+    assert odd.defaultPanel().call() == arbitrators
+    assert all(odd.isArbitrator(a).call() for a in arbitrators)
+    even = deploy_suite(
+        chain,
+        artifacts,
+        admin=operator,
+        treasury=treasury,
+        write_manifest=False,
+        arbitrators=arbitrators[:2],
+    )["DisputeArbitration"].functions
+    assert even.defaultPanel().call() == []
+    assert [even.isArbitrator(a).call() for a in arbitrators] == [True, True, False]

@@ -1024,9 +1024,9 @@ class Trade(RuleBasedStateMachine):
             )
         open_fees = COST * sum(1 for d in self.disputes if not d.solved)
         assert int(b.call("DisputeArbitration", "owed", self.escrow)) == self.arb_refunds
-        assert b.eth(self.arbitration) == open_fees + sum(self.arb_owed.values()) + self.arb_refunds, (
-            "arbitrator conservation"
-        )
+        assert (
+            b.eth(self.arbitration) == open_fees + sum(self.arb_owed.values()) + self.arb_refunds
+        ), "arbitrator conservation"
         # 2. and 3. every order: its state, its payouts, its path
         for k, o in enumerate(self.orders):
             state = b.call("TradeEscrow", "orderState", o.id)
