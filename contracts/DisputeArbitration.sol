@@ -218,14 +218,15 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         uint256 cost = _cost;
         if (msg.value < cost) revert ArbitrationFeeMismatch(msg.value, cost);
         if (choices == 0) revert ArbitrationInvalidChoices(choices);
-        (address[] memory panel, bool byDefault) = _readPanel(extraData);
+        (uint256 start, uint256 size) = _readPanel(extraData);
+        bool byDefault = start == 0;
         // Effect:
         disputeId = _count++;
         bool wide = choices > type(uint16).max;
         _disputes[disputeId] = DisputeRecord({
             arbitrable: IArbitrable(msg.sender),
             deadline: uint32(block.timestamp + _period),
-            size: uint8(byDefault ? _defaultSize : panel.length),
+            size: uint8(size),
             flags: byDefault ? F_DEFAULT_PANEL : 0,
             votedMask: 0,
             choices: wide ? 0 : uint16(choices),
@@ -234,8 +235,8 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         if (wide) _wide[disputeId].choices = choices;
         if (!byDefault) {
             address[MAX_PANEL] storage members = _panels[disputeId];
-            for (uint256 i; i < panel.length; ++i) {
-                members[i] = panel[i];
+            for (uint256 i; i < size; ++i) {
+                members[i] = _memberAt(start, i);
             }
         }
         emit DisputeCreation(disputeId, IArbitrable(msg.sender));
@@ -262,7 +263,11 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
     function setDefaultPanel(address[] calldata panel) external onlyRole(DEFAULT_ADMIN_ROLE) {
         // Check: once, a panel that can decide.
         if (_defaultSize != 0) revert ArbitrationDefaultPanelAlreadySet();
-        _validatePanel(panel);
+        uint256 start;
+        assembly ("memory-safe") {
+            start := panel.offset
+        }
+        _validatePanel(start, panel.length);
         // Effect:
         for (uint256 i; i < panel.length; ++i) {
             _defaultPanel[i] = panel[i];
@@ -374,9 +379,7 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         assembly ("memory-safe") {
             ok := call(RULE_GAS, arbitrable, 0, add(data, 0x20), mload(data), 0, 0)
         }
-        if (ok) {
-            emit RulingExecuted(disputeId, ruling);
-        } else {
+        if (!ok) {
             // Effect: the decision stands, its execution is pending.
             d.flags &= ~F_EXECUTED;
             emit RulingExecutionFailed(disputeId, ruling);
@@ -467,40 +470,51 @@ contract DisputeArbitration is IDisputeArbitration, AccessControl, ReentrancyGua
         return d.choices != 0 ? d.ruling : _wide[disputeId].ruling;
     }
 
-    /// @dev The panel that `extraData` names, checked: (empty, true) for the default panel.
-    function _readPanel(bytes calldata extraData) private view returns (address[] memory panel, bool byDefault) {
+    /// @dev The panel that `extraData` names, checked: where its members start in calldata and how many they
+    /// are; (0, the default panel's size) for empty extra data.
+    function _readPanel(bytes calldata extraData) private view returns (uint256 start, uint256 size) {
         uint256 length = extraData.length;
         if (length == 0) {
-            if (_defaultSize == 0) revert ArbitrationNoDefaultPanel();
-            return (panel, true);
+            size = _defaultSize;
+            if (size == 0) revert ArbitrationNoDefaultPanel();
+            return (0, size);
         }
         // abi.encode(address[]): the offset (32), the count n, then n words each holding an address.
         if (length < 64) revert ArbitrationExtraDataLength(length, 64);
-        uint256 offset = uint256(bytes32(extraData[0:32]));
+        uint256 offset;
+        assembly ("memory-safe") {
+            offset := calldataload(extraData.offset)
+            size := calldataload(add(extraData.offset, 32))
+            start := add(extraData.offset, 64)
+        }
         if (offset != 32) revert ArbitrationExtraDataOffset(offset);
-        uint256 size = uint256(bytes32(extraData[32:64]));
         if (size != (length - 64) / 32 || length % 32 != 0) {
             revert ArbitrationExtraDataLength(length, size > MAX_PANEL ? 64 + 32 * MAX_PANEL : 64 + 32 * size);
         }
-        panel = new address[](size);
-        for (uint256 i; i < size; ++i) {
-            uint256 word = uint256(bytes32(extraData[64 + 32 * i:96 + 32 * i]));
-            if (word >> 160 != 0) revert ArbitrationExtraDataAddress(i, word);
-            panel[i] = address(uint160(word));
-        }
-        _validatePanel(panel);
+        _validatePanel(start, size);
     }
 
-    /// @dev An odd number (at most 15) of distinct registered arbitrators.
-    function _validatePanel(address[] memory panel) private view {
-        uint256 size = panel.length;
+    /// @dev An odd number (at most 15) of distinct registered arbitrators, `size` words from calldata `start`.
+    function _validatePanel(uint256 start, uint256 size) private view {
         if (size == 0 || size % 2 == 0 || size > MAX_PANEL) revert ArbitrationInvalidPanel(size);
         for (uint256 i; i < size; ++i) {
-            address member = panel[i];
+            uint256 word;
+            assembly ("memory-safe") {
+                word := calldataload(add(start, mul(32, i)))
+            }
+            if (word >> 160 != 0) revert ArbitrationExtraDataAddress(i, word);
+            address member = address(uint160(word));
             if (!_registered[member]) revert ArbitrationMemberNotRegistered(member);
             for (uint256 j; j < i; ++j) {
-                if (panel[j] == member) revert ArbitrationMemberDuplicated(member);
+                if (_memberAt(start, j) == member) revert ArbitrationMemberDuplicated(member);
             }
+        }
+    }
+
+    /// @dev Member `i` of a panel checked by {_validatePanel}.
+    function _memberAt(uint256 start, uint256 i) private pure returns (address member) {
+        assembly ("memory-safe") {
+            member := calldataload(add(start, mul(32, i)))
         }
     }
 }

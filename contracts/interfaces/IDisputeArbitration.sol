@@ -101,7 +101,9 @@ interface IDisputeArbitration is IArbitrator {
     event ExcessReturned(uint256 indexed disputeId, address indexed payer, uint256 amount);
     /// @notice A panel that never voted ruled by default: the fee (`amount`) went back to the arbitrable.
     event FeeRefunded(uint256 indexed disputeId, address indexed arbitrable, uint256 amount);
-    /// @notice The arbitrable executed the ruling.
+    /// @notice {executeRuling} executed a ruling whose first execution had failed. (In the deciding transaction a
+    /// successful execution is not logged here, to keep that path cheap: it is the absence of
+    /// {RulingExecutionFailed} after {DisputeDecided}, and the arbitrable's own `Ruling` event.)
     event RulingExecuted(uint256 indexed disputeId, uint256 ruling);
     /// @notice The arbitrable's `rule` failed; the decision stands and {executeRuling} may be called again.
     event RulingExecutionFailed(uint256 indexed disputeId, uint256 ruling);

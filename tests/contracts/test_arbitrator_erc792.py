@@ -154,9 +154,9 @@ def test_probe_with_empty_extra_data_overpaying_and_realitio_choices(
     )
     desk.send(arb.vote(dispute_id, WIDE), judges[0])
     receipt = desk.send(arb.vote(dispute_id, WIDE), judges[1])
-    assert desk.events(receipt, desk.arbitration, "RulingExecuted") == [
-        {"disputeId": dispute_id, "ruling": WIDE}
-    ]
+    decided = desk.events(receipt, desk.arbitration, "DisputeDecided")
+    assert decided == [{"disputeId": dispute_id, "ruling": WIDE, "byDefault": False}]
+    assert desk.events(receipt, desk.arbitration, "RulingExecutionFailed") == []
     assert (probe.functions.lastDispute().call(), probe.functions.lastRuling().call()) == (
         dispute_id,
         WIDE,
