@@ -423,7 +423,7 @@ def test_kleros_multi_escrow_works_against_our_arbitrator(
 def _kleros_arbitrated_trade(desk: Desk, arbitrator: Contract) -> tuple[Any, int, int]:
     trade = desk.trade(price=ETHER, arbitrator=arbitrator.address)
     desk.quote_and_fund(trade)
-    cost = int(arbitrator.functions.arbitrationCost(trade.terms[-1]).call())
+    cost = int(arbitrator.functions.arbitrationCost(trade.terms[14]).call())  # the extra data
     fns = desk.escrow.functions
     desk.send(fns.dispute(trade.order, trade.terms, ""), trade.buyer, value=cost)
     receipt = desk.send(fns.payArbitrationFee(trade.order, trade.terms), trade.seller, value=cost)

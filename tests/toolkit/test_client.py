@@ -28,7 +28,7 @@ def judge(client, arbitrators):
 
 
 @pytest.fixture
-def trade(client, buyer, seller, carrier, judge):
+def trade(client, buyer, seller, carrier, judge, customs):
     return client.new_trade(
         buyer=buyer,
         seller=seller,
@@ -42,6 +42,7 @@ def trade(client, buyer, seller, carrier, judge):
         panel=[judge],
         document="PO-1",
         terms_uri="ipfs://po-1",
+        customs=[customs],
     )
 
 
@@ -91,9 +92,10 @@ def test_quote_funds_and_milestones_release(client, chain, trade, customs, carri
     released = result.event("MilestoneReleased")
     assert released is not None and released.args["toSeller"] == 45 * 10**16
     state = client.state(trade)
-    assert (state.status, state.stage, state.released_bps) == (
+    assert (state.status, state.stage, state.clearance, state.released_bps) == (
         Status.IN_TRANSIT,
-        Stage.EXPORT_CLEARED,
+        Stage.PICKED_UP,  # the carrier's track
+        Stage.EXPORT_CLEARED,  # customs' track
         3000,
     )
     money = client.money(trade)
