@@ -784,7 +784,7 @@ class TradeClient:
 
     def arbitration_cost(self, trade: Trade) -> int:
         """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
-        that cannot sit (ArbitrationInvalidPanel, ArbitrationInvalidMember)."""
+        that cannot sit (ArbitrationInvalidPanel, ArbitrationMemberNotRegistered, …)."""
         arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
         call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
         try:
@@ -927,6 +927,20 @@ class TradeClient:
     def register_arbitrator(self, account: str) -> TxResult:
         fn = self.arbitration.functions.registerArbitrator(account)
         return self._send("register_arbitrator", fn, self.operator)
+
+    def set_default_panel(self, members: Sequence[str]) -> TxResult:
+        """The operator sets, once, the panel that hears disputes created with empty extra
+        data (what ERC-792 arbitrables send): an odd number of registered arbitrators."""
+        panel = [to_checksum_address(m) for m in members]
+        if self.preflight and self.default_panel():
+            self._refuse("ArbitrationDefaultPanelAlreadySet")
+        fn = self.arbitration.functions.setDefaultPanel(panel)
+        return self._send("set_default_panel", fn, self.operator)
+
+    def default_panel(self) -> list[ChecksumAddress]:
+        """The arbitrator's default panel ([] until the operator sets it)."""
+        members = self.arbitration.functions.defaultPanel().call()
+        return [to_checksum_address(m) for m in members]
 
     def grant_customs(self, account: str) -> TxResult:
         fn = self.tracker.functions.grantRole(CUSTOMS_ROLE, account)

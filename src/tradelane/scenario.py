@@ -883,6 +883,11 @@ class _Runner:
                 txs.append(_tx(c.grant_inspector(self.addr[name])))
             elif party.role == "arbitrator":
                 txs.append(_tx(c.register_arbitrator(self.addr[name])))
+        # An odd number of arbitrators is also the arbitrator's default panel (set once): the panel
+        # of disputes created with empty extra data, as ERC-792's example arbitrables send.
+        judges = [self.addr[name] for name in s.parties_with("arbitrator")]
+        if len(judges) % 2 == 1 and not c.default_panel():
+            txs.append(_tx(c.set_default_panel(judges)))
         for symbol, spec in s.tokens.items():
             token = c.deploy_token(symbol, spec.decimals, spec.name)
             for holder, amount in spec.mint.items():
