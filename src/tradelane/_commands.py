@@ -100,10 +100,19 @@ chain_option = click.option(
 )
 
 
+def console_width(stream: Any = None) -> int | None:
+    """The columns to lay out for: $COLUMNS when set, the terminal's own on a terminal, else
+    150 (pipes and logs: wide enough for the tables in one row each)."""
+    stream = stream or sys.stdout
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) >= 40:
+        return int(columns)
+    return None if stream.isatty() else 150
+
+
 def _console(err: bool = False) -> Console:
     stream = sys.stderr if err else sys.stdout
-    width = None if stream.isatty() else 150  # pipes and logs: wide enough for the tables
-    return Console(stderr=err, highlight=False, soft_wrap=False, width=width)
+    return Console(stderr=err, highlight=False, soft_wrap=False, width=console_width(stream))
 
 
 @contextmanager
@@ -146,8 +155,10 @@ def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
     from tradelane.standards.timeline import order_timeline
 
     summary = order_summary(client, trade)
+    # "Order po-1 0x..." names the order and its id; "Order 0x..." says the id once
+    shown = label if summary["id"] in label else f"{label} {summary['id']}"
     console.print(
-        f"[bold]{label}[/bold] {summary['id']}\n"
+        f"[bold]{shown}[/bold]\n"
         f"  {summary['price']} {summary['incoterm']}"
         + (
             f" {summary['origin'] or '?'} → {summary['destination'] or '?'}"
@@ -165,7 +176,11 @@ def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
         f"  seller received {money['seller_received']}, buyer refunded {money['buyer_refunded']}, "
         f"fee {money['fee']}, locked {money['locked']}"
     )
-    console.print(timeline_table(client, trade, entries=order_timeline(client, trade)))
+    console.print(
+        timeline_table(
+            client, trade, entries=order_timeline(client, trade), width=console.width
+        )
+    )
     print_documents(console, client, trade, label)
 
 

@@ -1,0 +1,56 @@
+"""Issue 16: what a newcomer meets in the first hour (layout, units, conflicts, errors)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tradelane.cli import main
+
+HERE = Path(__file__).parent
+ROOT = HERE.parents[1]
+
+
+def run_cli(args, capsys) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+# ---------------------------------------------------------------------------- item 2: width
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_demo_fits_the_terminal_and_keeps_every_money_cell(width, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", str(width))
+    code, out, _ = run_cli(["demo"], capsys)
+    assert code == 0, out
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= width, [x for x in lines if len(x) > width]
+    # the money column, read down: the last cell of every row of the timeline
+    cells = [line.split("│")[-2].strip() for line in lines if line.count("│") >= 5]
+    flat = " ".join(c for c in cells if c)
+    for money in (
+        "12000 USDC into escrow",
+        "3564 USDC to seller, fee 36 USDC",
+        "8316 USDC to seller, fee 84 USDC",
+    ):
+        assert money in flat, money
+    for name in ("cn_customs", "de_customs", "out_for_delivery", "2027-01-02"):
+        assert name in out  # whole, not cut to `cn_cu…`
+    assert "…" not in re.sub(r"0x[0-9a-f]{8}…", "", out)  # only hashes are abbreviated
+    # the order's id is printed once in its header
+    assert out.count(re.search(r"0x[0-9a-f]{64}", out).group(0)) == 1
+
+
+@pytest.mark.slow
+def test_order_fits_80_columns(monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    scenario = str(ROOT / "scenarios/damaged_goods_cif.yaml")
+    code, out, _ = run_cli(["order", "po-1", "--scenario", scenario], capsys)
+    assert code == 0, out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "money" in out and "USDC" in out
