@@ -177,9 +177,7 @@ def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
         f"fee {money['fee']}, locked {money['locked']}"
     )
     console.print(
-        timeline_table(
-            client, trade, entries=order_timeline(client, trade), width=console.width
-        )
+        timeline_table(client, trade, entries=order_timeline(client, trade), width=console.width)
     )
     print_documents(console, client, trade, label)
 
