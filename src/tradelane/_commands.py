@@ -89,15 +89,40 @@ def _check_chain(value: str) -> None:
         raise ValueError(f"unknown chain {value!r}: use eth-tester, anvil or an http(s)/ws(s) URL")
 
 
-#: `--chain`, shared by run, demo and deploy.
-chain_option = click.option(
-    "--chain",
-    "target",
-    default="eth-tester",
-    show_default=True,
-    help=CHAIN_HELP,
-    callback=checked(_check_chain),
+def _set_rpc_timeout(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    try:
+        seconds = float(value.removesuffix("s"))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number of seconds, like 10 or 2.5") from None
+    if not 0 < seconds <= 3600:
+        raise click.BadParameter(f"{value!r}: give 0 < seconds <= 3600")
+    os.environ["TRADELANE_RPC_TIMEOUT"] = str(seconds)
+
+
+#: `--rpc-timeout`: how long to wait for a node's answer (sets $TRADELANE_RPC_TIMEOUT).
+rpc_timeout_option = click.option(
+    "--rpc-timeout",
+    metavar="SECONDS",
+    expose_value=False,
+    callback=_set_rpc_timeout,
+    help="Seconds to wait for a node's answer before giving up (default 15; "
+    "$TRADELANE_RPC_TIMEOUT).",
 )
+
+
+def chain_option(fn: Any) -> Any:
+    """`--chain` (and `--rpc-timeout`), shared by run, demo and deploy."""
+    fn = rpc_timeout_option(fn)
+    return click.option(
+        "--chain",
+        "target",
+        default="eth-tester",
+        show_default=True,
+        help=CHAIN_HELP,
+        callback=checked(_check_chain),
+    )(fn)
 
 
 def console_width(stream: Any = None) -> int | None:
@@ -555,6 +580,7 @@ def load_deployment(chain: Any, artifacts: Any, path: Path | None = None) -> Any
 @click.command()
 @click.argument("order_id")
 @click.option("--chain", "target", default=None, help="A JSON-RPC URL with a deployed suite.")
+@rpc_timeout_option
 @click.option(
     "--scenario",
     type=click.Path(exists=True, dir_okay=False),

@@ -93,6 +93,9 @@ for _command in EXPLORER_COMMANDS:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group; a toolkit error becomes one line and its exit code."""
+    import tradelane.chain
+
+    tradelane.chain.notice = lambda text: click.echo(text, err=True)
     try:
         code = cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:

@@ -54,3 +54,74 @@ def test_order_fits_80_columns(monkeypatch, capsys):
     assert code == 0, out
     assert max(len(line) for line in out.splitlines()) <= 80
     assert "money" in out and "USDC" in out
+
+
+# ---------------------------------------------------------------------------- item 3: timeouts
+
+
+@pytest.fixture
+def silent_node():
+    """A server that accepts connections and never answers: the URL of it."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    stop.set()
+    thread.join()
+    for conn in accepted:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.slow
+def test_a_silent_node_fails_in_under_30s_by_default_saying_what_it_waits_for(
+    silent_node, monkeypatch, capsys
+):
+    import time
+
+    monkeypatch.setenv("TRADELANE_RPC_TIMEOUT", "")  # restored after the test
+    started = time.monotonic()
+    code, _, err = run_cli(
+        ["order", "0x" + "00" * 32, "--chain", silent_node, "--retries", "0"], capsys
+    )
+    elapsed = time.monotonic() - started
+    assert code == 3 and elapsed < 30, (code, elapsed, err)
+    assert f"waiting for {silent_node} to answer eth_chainId" in err
+    assert err.strip().splitlines()[-1].startswith("error: cannot reach")
+    assert "within 15s" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["deploy", "run"])
+def test_rpc_timeout_option_shortens_the_wait(command, silent_node, monkeypatch, capsys):
+    import time
+
+    monkeypatch.setenv("TRADELANE_RPC_TIMEOUT", "")  # restored after the test
+    args = [command, "--chain", silent_node, "--rpc-timeout", "1.5"]
+    if command == "run":
+        args.insert(1, str(ROOT / "scenarios/happy_eth_fob.yaml"))
+    started = time.monotonic()
+    code, _, err = run_cli(args, capsys)
+    assert code == 3, err
+    assert time.monotonic() - started < 12
+    assert "no answer to eth_chainId within 1.5s" in err
+
+
+def test_rpc_timeout_option_refuses_nonsense(capsys):
+    code, _, err = run_cli(["deploy", "--rpc-timeout", "soon"], capsys)
+    assert code == 2 and "not a number of seconds" in err
