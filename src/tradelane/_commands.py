@@ -292,7 +292,9 @@ def run(
             refuse_time_travel(chain, scenarios)
             if (signer := setup_network(chain, net)) is not None:
                 check_funds(chain, signer, scenarios)
-                deployment = _existing_or_new(chain, artifacts, net, signer)
+            # the suite of deployments/<chainId>.json (deployed and recorded once if there is
+            # none), so that `tradelane order` finds the scenarios' orders afterwards
+            deployment = _existing_or_new(chain, artifacts, net, signer)
         for scenario in scenarios:
             progress.update(task, description=Path(scenario.file).name)
             snapshot = chain.snapshot() if chain.kind != "rpc" else None
@@ -659,9 +661,11 @@ def order(
 
 def _existing_or_new(chain: Any, artifacts: Any, net: NetworkOptions, signer: Any) -> Any:
     """The suite of the chain's manifest (checked against the chain), or a new one deployed
-    from the signer's account and recorded."""
+    from the signer's account (without a key: the node's first unlocked account) and
+    recorded."""
     from tradelane.deploy import deploy_suite, manifest_path
 
+    operator = signer.default if signer is not None else chain.accounts[0]
     path = manifest_path(chain.chain_id, net.manifest_dir)
     if read_manifest(path, chain.chain_id) is not None:
         check_on_chain(chain, json.loads(path.read_text()), path)
@@ -670,11 +674,18 @@ def _existing_or_new(chain: Any, artifacts: Any, net: NetworkOptions, signer: An
         deployment = deploy_suite(
             chain,
             artifacts,
-            deployer=signer.default,
-            treasury=signer.default,
+            deployer=operator,
+            treasury=operator,
             manifest_dir=net.manifest_dir,
         )
-    if deployment.admin != signer.default:
+    if signer is None:
+        if deployment.admin not in chain.accounts:
+            raise InputError(
+                f"the suite in {path} is operated by {deployment.admin}, which "
+                f"{chain.describe()} does not unlock: give the operator's key with --key-env "
+                "or --keystore, or deploy your own with tradelane deploy --fresh"
+            )
+    elif deployment.admin != signer.default:
         raise InputError(
             f"the suite in {path} is operated by {deployment.admin}, not by the key given "
             f"({signer.default}): give the operator's key, or deploy your own with "

@@ -125,3 +125,74 @@ def test_rpc_timeout_option_shortens_the_wait(command, silent_node, monkeypatch,
 def test_rpc_timeout_option_refuses_nonsense(capsys):
     code, _, err = run_cli(["deploy", "--rpc-timeout", "soon"], capsys)
     assert code == 2 and "not a number of seconds" in err
+
+
+# ---------------------------------------------------------------------------- items 4, 5: manifests
+
+
+@pytest.fixture
+def lasting_node():
+    """An Anvil standing in for a `tradelane node` (a chain that outlives each command)."""
+    from tradelane.chain import AnvilProcess
+
+    anvil = AnvilProcess().start()
+    try:
+        yield anvil.url
+    finally:
+        anvil.stop()
+
+
+@pytest.mark.slow
+def test_run_on_a_url_without_a_key_uses_the_manifests_suite(lasting_node, tmp_path, capsys):
+    import json
+
+    files = [str(ROOT / "scenarios/happy_eth_fob.yaml"), str(ROOT / "scenarios/customs_hold.yaml")]
+    base = ["--chain", lasting_node, "--deployments", str(tmp_path)]
+    code, out, _ = run_cli(["run", *files, *base, "--json"], capsys)
+    assert code == 0, out
+    manifest = json.loads((tmp_path / "31337.json").read_text())
+    escrow = manifest["contracts"]["TradeEscrow"]["address"]
+    # a second run reuses it: same suite, manifest unchanged
+    code, again, _ = run_cli(["run", files[0], *base, "--json"], capsys)
+    assert code == 0, again
+    assert json.loads((tmp_path / "31337.json").read_text()) == manifest
+    # and `order` finds the scenarios' orders in it
+    order_id = json.loads(out)["scenarios"][0]["orders"]["po-7"]
+    code, shown, err = run_cli(["order", order_id, *base, "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(shown)["status"] == "completed"
+    assert escrow  # one suite for every scenario
+
+
+@pytest.mark.slow
+def test_deploy_on_a_chain_it_started_writes_no_manifest(tmp_path, capsys):
+    code, out, _ = run_cli(["deploy", "--chain", "anvil", "--deployments", str(tmp_path)], capsys)
+    assert code == 0, out
+    assert list(tmp_path.iterdir()) == []
+    assert "this chain ends with the command" in out
+
+
+def test_node_on_a_taken_port_says_which_port_it_used():
+    import socket
+    import subprocess
+    import sys
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    node = subprocess.Popen(
+        [sys.executable, "-m", "tradelane.cli", "node", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        listening = node.stdout.readline()
+        assert "anvil listening on http://127.0.0.1:" in listening
+        assert f":{port} " not in listening
+    finally:
+        node.terminate()
+        _, err = node.communicate(timeout=20)
+        taken.close()
+    assert f"port {port} is taken; using " in err
