@@ -149,8 +149,46 @@ def _check_amount(value: Any) -> str:
     return str(value)
 
 
+def check_share(value: Any, what: str = "a share") -> str:
+    """A share of money written with its unit: `30%` or `3000bps` (ValueError if not).
+
+    A bare number is refused: `1` could mean 1% or 100%, and `0.3` 0.3% or 30%. For any
+    field that splits money (milestones, fees, rulings, settlements)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{what} is a percentage like 30%, not {value!r}")
+    raw = str(value).strip()
+    if not raw.lower().endswith(("%", "bps")):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError(f"{what} is a percentage like 30%, not {value!r}") from None
+        if number >= 1:
+            hint = f"write {raw}% (a bare {raw} could mean {raw}% or {number * 100:g}%)"
+        else:
+            hint = (
+                f"write {number * 100:g}% (or {raw}% if you meant that; a bare {raw} "
+                "could mean either)"
+            )
+        raise ValueError(f"{what} needs its unit: {hint}")
+    parse_bps(raw)
+    return raw
+
+
 def _check_share(value: Any) -> str:
-    parse_bps(value)
+    return check_share(value)
+
+
+def check_token_amount(value: Any, what: str = "an amount") -> str:
+    """An amount of money that names its token: `12000 USDC`, `2.5 ETH` (ValueError if not).
+
+    A bare number is refused where the token is not otherwise fixed (an order's price):
+    `5` could be 5 ETH or 5 of the scenario's stablecoin."""
+    amount = parse_amount(value)
+    if amount.symbol is None:
+        raise ValueError(
+            f"{what} {value!r} names no token: write it with the token's symbol, like "
+            f"'{value} ETH' or '{value} USDC' (a token declared under tokens)"
+        )
     return str(value)
 
 
@@ -180,7 +218,9 @@ RULING_PERIOD_BOUNDS = (1, 365 * 86_400)
 
 
 def check_fee(value: Any) -> str:
-    """A platform fee: a share the escrow accepts (at most 2%); ValueError if not."""
+    """A platform fee: a share the escrow accepts (at most 2%), with its unit; ValueError if
+    not."""
+    check_share(value, "the platform fee")
     if parse_bps(value) > 200:
         raise ValueError(f"the platform fee is capped at 2%, not {value}")
     return str(value)
@@ -271,7 +311,7 @@ class OrderSpec(_Model):
     def _route(cls, value: Any) -> Any:
         return None if value is None else parse_locode(value, "a route's end").decode()
 
-    _price = field_validator("price", mode="before")(_check_amount)
+    _price = field_validator("price", mode="before")(lambda v: check_token_amount(v, "the price"))
     _durations = field_validator(
         "ship_within", "deliver_within", "inspection", "valid_for", mode="before"
     )(lambda v: v if v is None else _check_duration(v))
@@ -295,7 +335,7 @@ class OrderSpec(_Model):
             s = Stage.parse(str(stage))
             if not Stage.PICKED_UP <= s <= Stage.DELIVERED:
                 raise ValueError(f"a milestone stage lies from picked_up to delivered, not {stage}")
-            total += parse_bps(share)
+            total += parse_bps(check_share(share, f"the share at {stage}"))
         if total > 10_000:
             raise ValueError("milestone shares add up to more than 100%")
         if len(value) > 4:

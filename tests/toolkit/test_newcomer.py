@@ -196,3 +196,29 @@ def test_node_on_a_taken_port_says_which_port_it_used():
         _, err = node.communicate(timeout=20)
         taken.close()
     assert f"port {port} is taken; using " in err
+
+
+# ---------------------------------------------------------------------------- item 6: units
+
+
+def test_check_share_and_check_token_amount_are_reusable():
+    from tradelane.scenario import check_share, check_token_amount
+
+    assert check_share("30%") == "30%" and check_share("250bps") == "250bps"
+    for bare, hint in ((1, "write 1%"), ("0.4", "write 40%"), (30, "write 30%")):
+        with pytest.raises(ValueError, match=hint):
+            check_share(bare, "the buyer's share")
+    with pytest.raises(ValueError, match="the buyer's share"):
+        check_share("half", "the buyer's share")
+    with pytest.raises(ValueError, match="between 0% and 100%"):
+        check_share("120%")
+    assert check_token_amount("12000 USDC") == "12000 USDC"
+    with pytest.raises(ValueError, match=r"the cap 5 names no token.*'5 ETH'"):
+        check_token_amount(5, "the cap")
+
+
+def test_deploy_fee_needs_its_unit(capsys):
+    code, _, err = run_cli(["deploy", "--fee", "1"], capsys)
+    assert code == 2
+    assert "the platform fee needs its unit: write 1%" in err
+    assert "capped" not in err
