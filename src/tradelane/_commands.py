@@ -359,14 +359,12 @@ def _print_result(console: Console, result: Any, verbose: bool) -> None:
 def demo(ctx: click.Context, target: str, as_json: bool) -> None:
     """The flagship trade: Shanghai to Hamburg, USDC, CIF, 30% at export clearance,
     customs both ends, a happy ending; its timeline and who holds what."""
-    import yaml
-
     from tradelane._demo import DEMO_SCENARIO
     from tradelane.compiler import compile_contracts, find_solc
-    from tradelane.scenario import describe_step, parse_scenario, run_scenario
+    from tradelane.scenario import describe_step, load_yaml, parse_scenario, run_scenario
 
     out = _console()
-    scenario = parse_scenario(yaml.safe_load(DEMO_SCENARIO), "tradelane demo")
+    scenario = parse_scenario(load_yaml(DEMO_SCENARIO), "tradelane demo")
     solc = find_solc()
     started = time.perf_counter()
     artifacts = compile_contracts(solc=solc)

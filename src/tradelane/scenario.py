@@ -739,6 +739,45 @@ def _check_comparison(
         raise ScenarioInvalid(file, where, "name the token, like '100 USDC' or '>= 1 ETH'")
 
 
+class DuplicateKey(yaml.YAMLError):
+    """A key given twice in one YAML mapping (YAML keeps the last one silently)."""
+
+    def __init__(self, key: Any, first: int, second: int, column: int) -> None:
+        self.key, self.first, self.second = key, first, second
+        self.problem_mark = None
+        where = f"on line {first}" if first == second else f"on line {first} and line {second}"
+        self.problem = (
+            f"{key!r} is given twice in the same mapping, {where} (YAML would keep only the "
+            "second): remove or rename one"
+        )
+        super().__init__(self.problem)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                try:
+                    key = self.construct_object(key_node, deep=True)
+                    hash(key)
+                except (TypeError, yaml.YAMLError):
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise DuplicateKey(key, seen[key], line, key_node.start_mark.column + 1)
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML as yaml.safe_load reads it, except that a key given twice in one mapping (an
+    order, a party, a field) raises DuplicateKey naming both lines."""
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioInvalid (never a traceback's worth)."""
     file = str(path)
@@ -747,7 +786,9 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioInvalid(file, "", f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except DuplicateKey as exc:
+        raise ScenarioInvalid(file, f"line {exc.second}", exc.problem) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""

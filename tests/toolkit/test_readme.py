@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
@@ -140,10 +139,10 @@ def test_readme_python_snippet_prints_names_and_tokens(tmp_path: Path):
 def test_readme_scenario_example_loads_and_passes(tmp_path: Path):
     """The YAML under "Scenario files" is a scenario that runs and passes."""
     from tradelane.chain import connect
-    from tradelane.scenario import parse_scenario, run_scenario
+    from tradelane.scenario import load_yaml, parse_scenario, run_scenario
 
     (block,) = [b for b in BLOCKS if b.lang == "yaml" and "steps:" in b.body]
-    scenario = parse_scenario(yaml.safe_load(block.body), "README.md")
+    scenario = parse_scenario(load_yaml(block.body), "README.md")
     with connect("eth-tester") as chain:
         result = run_scenario(scenario, chain)
     assert result.passed, [s.message for s in result.failures]
