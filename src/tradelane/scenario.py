@@ -542,6 +542,7 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
                 raise ScenarioInvalid(
                     file, f"order '{name}', field 'panel'", f"no party named {member!r}"
                 )
+        _check_order_conflicts(file, str(name), order, parties)
         price = parse_amount(order.price)
         symbol = price.symbol
         if symbol and symbol != "ETH" and symbol not in tokens:
@@ -579,6 +580,61 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
         )
     except ValidationError as exc:
         raise _first_error(file, "", exc) from None
+
+
+def _check_order_conflicts(
+    file: str, name: str, order: OrderSpec, parties: Mapping[str, PartySpec]
+) -> None:
+    """What the chain would refuse (or, worse, accept) about an order's parties and windows,
+    found when the file is loaded: naming the field and the parties."""
+    where = f"order '{name}'"
+    if order.buyer == order.seller:
+        raise ScenarioInvalid(
+            file,
+            f"{where}, fields 'buyer' and 'seller'",
+            f"{order.buyer} is both buyer and seller: a trade needs two parties",
+        )
+    for role in ("buyer", "seller", "carrier"):
+        who = getattr(order, role)
+        declared = parties[who].role
+        if declared != role:
+            raise ScenarioInvalid(
+                file,
+                f"{where}, field '{role}'",
+                f"{who} is declared a {declared} under parties, not a {role}: name a {role} "
+                f"here, or declare {who}: {role}",
+            )
+    for member in order.panel or []:
+        if member in (order.buyer, order.seller):
+            side = "buyer" if member == order.buyer else "seller"
+            raise ScenarioInvalid(
+                file,
+                f"{where}, field 'panel'",
+                f"{member} is this order's {side} and cannot sit on its panel "
+                "(it would rule on its own trade): name an arbitrator",
+            )
+        if parties[member].role != "arbitrator":
+            raise ScenarioInvalid(
+                file,
+                f"{where}, field 'panel'",
+                f"{member} is declared a {parties[member].role}, not an arbitrator",
+            )
+    ship = parse_duration(order.ship_within)
+    deliver = parse_duration(order.deliver_within)
+    if ship == 0:
+        raise ScenarioInvalid(
+            file,
+            f"{where}, field 'ship_within'",
+            "must be longer than 0s: the seller needs time to hand the goods to the carrier",
+        )
+    if deliver < ship:
+        raise ScenarioInvalid(
+            file,
+            f"{where}, fields 'ship_within' and 'deliver_within'",
+            f"deliver_within ({format_duration(deliver)}) is shorter than ship_within "
+            f"({format_duration(ship)}); both run from funding, so delivery cannot be due "
+            "before shipping is",
+        )
 
 
 def _parse_step(

@@ -222,3 +222,30 @@ def test_deploy_fee_needs_its_unit(capsys):
     assert code == 2
     assert "the platform fee needs its unit: write 1%" in err
     assert "capped" not in err
+
+
+# ---------------------------------------------------------------------------- item 8: names
+
+
+def test_an_unexpected_revert_names_parties_enums_and_windows(capsys):
+    code, out, _ = run_cli(["run", str(HERE / "failing/unexpected_revert.yaml")], capsys)
+    assert code == 1
+    assert "OrderInvalidStatus(" in out and "current=none" in out, out
+    assert "allowed=funded" in out
+
+
+def test_revert_fields_read_as_people_write_them():
+    from tradelane._client.reverts import error_class
+    from tradelane.types import Status
+
+    caller = "0x" + "ab" * 20
+    exc = error_class("OrderUnauthorized")({"orderId": b"\x01" * 32, "caller": caller})
+    exc.names = {caller: "mallory"}
+    assert "caller=mallory (0xabababab…)" in str(exc)
+    windows = error_class("OrderInvalidWindows")({"shipWithin": 7 * 86_400, "deliverWithin": 0})
+    assert str(windows) == "OrderInvalidWindows(shipWithin=7d, deliverWithin=0s)"
+    status = error_class("OrderInvalidStatus")(
+        {"orderId": b"\x00" * 32, "current": 9, "allowed": 1 << int(Status.FUNDED)}
+    )
+    assert f"current={Status(9).label}" in str(status) and "allowed=funded" in str(status)
+    assert "current=9" not in str(status)
