@@ -45,7 +45,7 @@ class ContractRevert(TradelaneError):
         self.preflight = preflight
         self.message = message
         #: address -> a party's name, for messages (the client that raised it sets it)
-        self.names: Mapping[str, str] = {}
+        self.names: Mapping[Any, str] = {}
         for key, value in self.fields.items():
             if key.isidentifier() and not hasattr(type(self), key):
                 setattr(self, key, value)
@@ -113,7 +113,7 @@ _DURATIONS = frozenset({"shipWithin", "deliverWithin", "inspectionWindow", "time
 _MOMENTS = frozenset({"deadline", "validUntil", "shipBy", "deliverBy"})
 
 
-def _readable(error: str, key: str, value: Any, names: Mapping[str, str]) -> str:
+def _readable(error: str, key: str, value: Any, names: Mapping[Any, str]) -> str:
     """One field of an error as a person reads it."""
     from datetime import UTC, datetime
 
@@ -134,7 +134,7 @@ def _readable(error: str, key: str, value: Any, names: Mapping[str, str]) -> str
         enum = Stage
     if enum is not None:
         try:
-            return enum(value).label
+            return str(enum(value).label)
         except ValueError:
             return str(value)
     if error == "OrderInvalidStatus" and key == "allowed":
