@@ -49,7 +49,7 @@ CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for t
 # ---------------------------------------------------------------------------- options
 
 
-def _check_ether(what: str) -> Any:
+def _check_ether(what: str, positive: bool = False) -> Any:
     """A check that a value is an amount of ether (`what` names it in the error)."""
 
     def check(value: str) -> None:
@@ -58,6 +58,11 @@ def _check_ether(what: str) -> Any:
         amount = parse_amount(value)
         if amount.symbol not in (None, "ETH"):
             raise ValueError(f"{what} in ETH, not {amount.symbol}")
+        if positive and amount.to_units(18) <= 0:
+            raise ValueError(
+                f"{value!r}: every party pays the gas of its own steps; give it some ether, "
+                "like 0.05ETH"
+            )
         amount.to_units(18)
 
     return check
@@ -80,6 +85,11 @@ def _check_address(value: str) -> None:
 
     if not is_address(value):
         raise ValueError(f"not an address: {value!r} (write it as 0x followed by 40 hex digits)")
+    if int(value, 16) == 0:
+        raise ValueError(
+            "the zero address cannot receive fees (the escrow refuses it): give the "
+            "treasury's address"
+        )
 
 
 def _check_chain(value: str) -> None:
@@ -133,6 +143,19 @@ def console_width(stream: Any = None) -> int | None:
     if columns.isdigit() and int(columns) >= 40:
         return int(columns)
     return None if stream.isatty() else 150
+
+
+def check_output_path(option: str, path: str | None) -> None:
+    """An output file's folder must exist and be writable: found before anything runs."""
+    if path is None:
+        return
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"{path}: folder {folder} does not exist (create it first)", param_hint=option
+        )
+    if not os.access(folder, os.W_OK):
+        raise click.BadParameter(f"{path}: cannot write in {folder}", param_hint=option)
 
 
 def _console(err: bool = False) -> Console:
@@ -237,7 +260,7 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
     metavar="AMOUNT",
     help="Ether for each party whose scenario does not set its `eth` (default 100 ETH); "
     "on a URL the paying account gives it.",
-    callback=checked(_check_ether("--party-eth is an amount")),
+    callback=checked(_check_ether("--party-eth is an amount", positive=True)),
 )
 @network_options
 @click.pass_context
@@ -262,6 +285,8 @@ def run(
 
     out = _console()
     err = _console(err=True)
+    for option, path in (("--report", report),):
+        check_output_path(option, path)
     scenarios, problems = _load_all(files)
     if problems:
         for problem in problems:

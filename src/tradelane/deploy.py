@@ -162,6 +162,11 @@ def _deploy(
     except TradelaneError as exc:  # already one line (a real network's Signer)
         raise DeploymentError(f"deploying {artifact.name} failed: {exc}") from None
     except Exception as exc:
+        from tradelane._client.reverts import ErrorDecoder, revert_data
+
+        data = revert_data(exc)
+        if data is not None:  # the constructor's own error, by name and fields
+            exc = ErrorDecoder({artifact.name: artifact.abi}).decode(data)  # type: ignore[assignment]
         raise DeploymentError(
             f"deploying {artifact.name}({', '.join(map(str, args))}) failed: {exc}"
         ) from exc

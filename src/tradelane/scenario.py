@@ -795,6 +795,26 @@ def _check_comparison(
         raise ScenarioInvalid(file, where, "name the token, like '100 USDC' or '>= 1 ETH'")
 
 
+def decode_text(file: str, raw: bytes) -> str:
+    """A text file's bytes as UTF-8 (a UTF-8 or UTF-16 byte-order mark is honoured); any
+    other encoding is a ScenarioInvalid naming the line and the byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ScenarioInvalid(file, "", "not valid UTF-16 text") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioInvalid(
+            file,
+            f"line {line}",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}; Latin-1 or Windows-1252?): save the "
+            "file as UTF-8",
+        ) from None
+
+
 class DuplicateKey(yaml.YAMLError):
     """A key given twice in one YAML mapping (YAML keeps the last one silently)."""
 
@@ -838,9 +858,10 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioInvalid (never a traceback's worth)."""
     file = str(path)
     try:
-        text = Path(path).read_text()
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioInvalid(file, "", f"cannot read: {exc.strerror or exc}") from None
+    text = decode_text(file, raw)
     try:
         data = load_yaml(text)
     except DuplicateKey as exc:
@@ -1260,8 +1281,8 @@ def run_scenario(
         elif isinstance(step, WaitStep):
             try:
                 chain.time_travel(parse_duration(step.wait))
-            except TradelaneError as exc:
-                sr.outcome, sr.message = "failed", f"cannot wait: {exc}"
+            except Exception as exc:
+                sr.outcome, sr.message = "failed", f"cannot wait: {str(exc).splitlines()[0]}"
                 stopped = True
         elif isinstance(step, ExpectStep):
             try:
@@ -1295,6 +1316,21 @@ def _check_params(deployment: Deployment, cost: int, ruling_period: int) -> None
         )
 
 
+def _explain_failure(runner: _Runner, step: ActionStep, exc: Exception) -> str:
+    """One line for a node's or library's refusal, with the party by name."""
+    text = str(exc)
+    low = text.lower()
+    if "cannot afford" in low or "insufficient funds" in low:
+        who = runner.who(step)
+        name = runner.c.name_of(who)
+        have = format_units(runner.c.balance(who, runner.c.token(None)), 18, "ETH")
+        return (
+            f"{name} cannot pay the gas of {step.do}: it holds {have} (give it more with its "
+            "`eth:` in parties, or --party-eth)"
+        )
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"[:400]
+
+
 def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
     try:
         outcomes = runner.act(step)
@@ -1315,7 +1351,7 @@ def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
         sr.outcome, sr.message = "failed", str(exc)
         return
     except Exception as exc:  # a node or library error: report it on the step, not as a trace
-        sr.outcome, sr.message = "failed", f"{type(exc).__name__}: {exc}"
+        sr.outcome, sr.message = "failed", _explain_failure(runner, step, exc)
         return
     notes = []
     for outcome in outcomes:

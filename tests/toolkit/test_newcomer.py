@@ -249,3 +249,70 @@ def test_revert_fields_read_as_people_write_them():
     )
     assert f"current={Status(9).label}" in str(status) and "allowed=funded" in str(status)
     assert "current=9" not in str(status)
+
+
+# ---------------------------------------------------------------------------- item 9: one line each
+
+SMALL = (
+    "name: {name}\n"
+    "parties: {{alice: buyer, bob: seller, dhl: carrier}}\n"
+    "orders:\n"
+    "  po-1: {{buyer: alice, seller: bob, carrier: dhl, price: 1 ETH}}\n"
+    "steps:\n"
+    "  - {{wait: 0s}}\n"
+    "  - {{do: quote, by: bob, order: po-1}}\n"
+    "  - {{do: fund, by: alice, order: po-1}}\n"
+    "  - {{expect: {{order: po-1, status: funded}}}}\n"
+)
+
+
+def test_wait_0s_is_a_step_like_any_other(tmp_path, capsys):
+    path = tmp_path / "wait0.yaml"
+    path.write_text(SMALL.format(name="wait zero"))
+    code, out, err = run_cli(["run", str(path)], capsys)
+    assert code == 0, out + err
+
+
+def test_latin1_file_is_one_line_and_utf16_is_read(tmp_path, capsys):
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes(SMALL.format(name="café").encode("latin-1"))
+    code, _, err = run_cli(["run", str(latin1)], capsys)
+    assert code == 2
+    assert "line 1: not UTF-8 text (byte 0xe9" in err and "Traceback" not in err
+    utf16 = tmp_path / "utf16.yaml"
+    utf16.write_bytes(SMALL.format(name="café").encode("utf-16"))
+    code, out, err = run_cli(["run", str(utf16)], capsys)
+    assert code == 0, out + err
+    assert "café" in out
+
+
+def test_report_into_a_missing_folder_is_refused_before_anything_runs(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(SMALL.format(name="report"))
+    code, out, err = run_cli(["run", str(path), "--report", str(tmp_path / "no/r.json")], capsys)
+    assert code == 2
+    assert "does not exist" in err and "--report" in err
+    assert "scenarios passed" not in out  # nothing ran
+
+
+def test_party_eth_zero_is_refused_and_too_little_is_named(tmp_path, capsys):
+    path = str(ROOT / "scenarios/happy_eth_fob.yaml")
+    code, _, err = run_cli(["run", path, "--party-eth", "0"], capsys)
+    assert code == 2 and "every party pays the gas" in err
+    code, out, _ = run_cli(["run", path, "--party-eth", "0.000000001 ETH"], capsys)
+    assert code == 1
+    assert "acme cannot pay the gas of register: it holds 0.000000001 ETH" in out
+    assert "b'" not in out
+
+
+def test_zero_treasury_is_refused_and_a_constructor_revert_is_decoded(artifacts, capsys):
+    from tradelane.chain import connect
+    from tradelane.deploy import deploy_suite
+    from tradelane.errors import DeploymentError
+
+    code, _, err = run_cli(["deploy", "--treasury", "0x" + "00" * 20], capsys)
+    assert code == 2 and "the zero address cannot receive fees" in err
+    with connect("eth-tester") as chain, pytest.raises(DeploymentError) as info:
+        deploy_suite(chain, artifacts, treasury="0x" + "00" * 20)
+    assert "EscrowZeroAddress()" in str(info.value)
+    assert "b'" not in str(info.value)
