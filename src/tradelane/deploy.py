@@ -166,7 +166,7 @@ def _deploy(
 
         data = revert_data(exc)
         if data is not None:  # the constructor's own error, by name and fields
-            exc = ErrorDecoder({artifact.name: artifact.abi}).decode(data)  # type: ignore[assignment]
+            exc = ErrorDecoder({artifact.name: artifact.abi}).decode(data)
         raise DeploymentError(
             f"deploying {artifact.name}({', '.join(map(str, args))}) failed: {exc}"
         ) from exc
