@@ -94,12 +94,32 @@ def network_options(fn: F) -> F:
             "--deployments",
             type=click.Path(file_okay=False),
             envvar="TRADELANE_DEPLOYMENTS",
-            help="Folder of the <chainId>.json manifests (default deployments/).",
+            help="Folder of the <chainId>.json manifests (default deployments/); it must exist "
+            "unless --create-deployments (or deploy --fresh) says to create it.",
+        ),
+        click.option(
+            "--create-deployments",
+            is_flag=True,
+            help="Create the --deployments folder if it does not exist.",
         ),
     ]
 
     @functools.wraps(fn)
     def wrapper(**kwargs: Any) -> Any:
+        create = kwargs.pop("create_deployments")
+        folder = kwargs.get("deployments")
+        if folder and not Path(folder).is_dir():
+            if Path(folder).exists():
+                raise click.BadParameter(f"{folder} is not a folder", param_hint="--deployments")
+            if not (create or kwargs.get("fresh")):
+                # a typo here would deploy a whole new suite (about 7.7M gas) and record it
+                # where nothing else looks
+                raise click.BadParameter(
+                    f"folder {folder} does not exist: check the path, or say "
+                    "--create-deployments to start a new one there",
+                    param_hint="--deployments",
+                )
+            Path(folder).mkdir(parents=True, exist_ok=True)
         net = NetworkOptions(
             kwargs.pop("key_env"),
             kwargs.pop("keystore"),

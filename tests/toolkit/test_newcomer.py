@@ -316,3 +316,24 @@ def test_zero_treasury_is_refused_and_a_constructor_revert_is_decoded(artifacts,
         deploy_suite(chain, artifacts, treasury="0x" + "00" * 20)
     assert "EscrowZeroAddress()" in str(info.value)
     assert "b'" not in str(info.value)
+
+
+# ---------------------------------------------------------------- item 10: --deployments
+
+
+def test_a_missing_deployments_folder_is_refused_unless_asked_for(tmp_path, capsys, monkeypatch):
+    missing = tmp_path / "no" / "such"
+    code, _, err = run_cli(["deploy", "--deployments", str(missing)], capsys)
+    assert code == 2 and f"folder {missing} does not exist" in err
+    assert "--create-deployments" in err and not missing.exists()
+    monkeypatch.setenv("TRADELANE_DEPLOYMENTS", str(missing))  # the variable is checked alike
+    code, _, err = run_cli(["order", "0x" + "00" * 32, "--chain", "http://127.0.0.1:9"], capsys)
+    assert code == 2 and "does not exist" in err
+    monkeypatch.delenv("TRADELANE_DEPLOYMENTS")
+    code, out, _ = run_cli(
+        ["deploy", "--deployments", str(missing), "--create-deployments"], capsys
+    )
+    assert code == 0 and missing.is_dir(), out
+    other = tmp_path / "fresh"
+    code, out, _ = run_cli(["deploy", "--deployments", str(other), "--fresh"], capsys)
+    assert code == 0 and other.is_dir(), out
