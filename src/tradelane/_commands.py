@@ -7,6 +7,7 @@ when a file is invalid.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -14,7 +15,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -42,6 +43,8 @@ from tradelane._stdcli import (
     timeline_json,
 )
 from tradelane.errors import TradelaneError
+
+F = TypeVar("F", bound=Any)
 
 CHAIN_HELP = "eth-tester (embedded, default), anvil (a local Anvil started for the run) or a URL."
 
@@ -122,17 +125,61 @@ rpc_timeout_option = click.option(
 )
 
 
-def chain_option(fn: Any) -> Any:
-    """`--chain` (and `--rpc-timeout`), shared by run, demo and deploy."""
-    fn = rpc_timeout_option(fn)
+#: The network the running command resolved (--network, --chain, $ETH_RPC_URL, default).
+_resolved: list[Any] = []
+
+
+def chain_option(fn: Any = None, *, optional: bool = False) -> Any:
+    """`--chain`, `--network NAME` and `--rpc-timeout`, shared by run, demo, deploy and order.
+
+    The command receives `target` (eth-tester, anvil or a URL; None for an `optional` one
+    given nothing); a named network's key and confirmations fill in the network options
+    the user did not give."""
+    if fn is None:
+        return functools.partial(chain_option, optional=optional)
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Any:
+        from tradelane._networks import resolve
+
+        resolved = resolve(kwargs.pop("target"), kwargs.pop("network"))
+        try:
+            _check_chain(resolved.target)
+        except ValueError as exc:
+            raise click.BadParameter(f"{exc} (from {resolved.source})") from None
+        _resolved[:] = [resolved]
+        kwargs["target"] = (
+            None if optional and resolved.source == "the default" else resolved.target
+        )
+        if "key_env" in kwargs and not kwargs["key_env"] and not kwargs.get("keystore"):
+            kwargs["key_env"], kwargs["keystore"] = resolved.key_env, resolved.keystore
+        ctx = click.get_current_context()
+        if (
+            "confirmations" in kwargs
+            and resolved.confirmations is not None
+            and ctx.get_parameter_source("confirmations") == click.core.ParameterSource.DEFAULT
+        ):
+            kwargs["confirmations"] = resolved.confirmations
+        return fn(**kwargs)
+
+    decorated: Any = rpc_timeout_option(wrapper)
+    decorated = click.option(
+        "--network",
+        metavar="NAME",
+        help="A network named in tradelane.toml or [tool.tradelane] (url, chain id, key, "
+        "confirmations), or eth-tester / anvil / ape's ethereum:local:test.",
+    )(decorated)
     return click.option(
         "--chain",
         "target",
-        default="eth-tester",
-        show_default=True,
-        help=CHAIN_HELP,
-        callback=checked(_check_chain),
-    )(fn)
+        default=None,
+        help=CHAIN_HELP + " Default: $ETH_RPC_URL when set, else eth-tester.",
+    )(decorated)
+
+
+def optional_chain_option(fn: F) -> F:
+    """chain_option for a command that may run without a chain given (order)."""
+    return chain_option(fn, optional=True)  # type: ignore[no-any-return]
 
 
 def console_width(stream: Any = None) -> int | None:
@@ -165,9 +212,21 @@ def _console(err: bool = False) -> Console:
 
 @contextmanager
 def _chain(target: str) -> Iterator[Any]:
+    """Connect and check a named network's chain id; `chain.used` says which chain it is and
+    where that came from (for each command's output)."""
     from tradelane.chain import connect
+    from tradelane.errors import ChainError
 
+    resolved = _resolved[0] if _resolved else None
     with connect(target) as chain:
+        chain_id = chain.chain_id
+        if resolved is not None and resolved.chain_id and resolved.chain_id != chain_id:
+            raise ChainError(
+                f"{resolved.source} expects chain id {resolved.chain_id}, but {chain.describe()} "
+                f"reports {chain_id}: wrong url in the config, or the wrong network"
+            )
+        source = f", from {resolved.source}" if resolved is not None else ""
+        chain.used = f"{chain.describe()} (chain id {chain_id}{source})"
         yield chain
 
 
@@ -339,9 +398,11 @@ def run(
             results.append(result)
             if not as_json:
                 _print_result(out, result, verbose)
+        used = chain.used
     passed = sum(r.passed for r in results)
     payload = {
         "chain": target,
+        "chain_used": used,
         "passed": passed,
         "failed": len(results) - passed,
         "scenarios": [r.to_json() for r in results],
@@ -353,7 +414,7 @@ def run(
     else:
         colour = "green" if passed == len(results) else "red"
         out.print(
-            f"[{colour}]{passed} of {len(results)} scenarios passed[/{colour}]"
+            f"[{colour}]{passed} of {len(results)} scenarios passed[/{colour}] on {used}"
             + (f"; report in {report}" if report else "")
         )
     ctx.exit(0 if passed == len(results) else 1)
@@ -421,7 +482,7 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
         if chain.persistent:  # the demo waits out the inspection window
             refuse_time_travel(chain, [scenario])
         if not as_json:
-            out.print(f"[dim]chain: {chain.describe()} (chain id {chain.chain_id})[/dim]")
+            out.print(f"[dim]chain: {chain.used}[/dim]")
         result = run_scenario(scenario, chain, artifacts=artifacts, on_step=show)
         client = result.client
         if client is None:  # pragma: no cover - run_scenario always deploys
@@ -535,6 +596,7 @@ def deploy(
             TradeClient(chain, deployment, artifacts=artifacts).set_fee(fee)
         info = {
             "chain": chain.describe(),
+            "chain_used": chain.used,
             "chain_id": deployment.chain_id,
             "reused": deployment.reused,
             "manifest": str(deployment.manifest) if deployment.manifest else None,
@@ -562,6 +624,7 @@ def deploy(
             table.add_row(name, address, f"{gas:,}" if gas else "reused")
         out.print(table)
         out.print(f"operator {deployment.admin}, treasury {deployment.treasury}")
+        out.print(f"[dim]chain: {chain.used}[/dim]")
         if chain.kind != "rpc":
             out.print("[dim]this chain ends with the command; use --chain URL to keep it[/dim]")
 
@@ -604,8 +667,7 @@ def load_deployment(chain: Any, artifacts: Any, path: Path | None = None) -> Any
 
 @click.command()
 @click.argument("order_id")
-@click.option("--chain", "target", default=None, help="A JSON-RPC URL with a deployed suite.")
-@rpc_timeout_option
+@optional_chain_option
 @click.option(
     "--scenario",
     type=click.Path(exists=True, dir_okay=False),
@@ -680,6 +742,7 @@ def order(
             click.echo(json.dumps(order_summary(client, trade), indent=2, default=str))
         else:
             _print_order(out, client, trade, f"Order {order_id}")
+            out.print(f"[dim]chain: {chain.used}[/dim]")
 
 
 def _existing_or_new(chain: Any, artifacts: Any, net: NetworkOptions, signer: Any) -> Any:

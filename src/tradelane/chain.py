@@ -290,6 +290,8 @@ class Chain:
         self.private_keys: dict[ChecksumAddress, str] = private_keys or {}
         #: A tradelane.network.Signer once keys are held locally for a real network.
         self.signer: Any = None
+        #: Which chain this is and where the choice came from (set by the CLI).
+        self.used: str = ""
 
     # lifecycle
     def close(self) -> None:

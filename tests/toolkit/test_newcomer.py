@@ -337,3 +337,87 @@ def test_a_missing_deployments_folder_is_refused_unless_asked_for(tmp_path, caps
     other = tmp_path / "fresh"
     code, out, _ = run_cli(["deploy", "--deployments", str(other), "--fresh"], capsys)
     assert code == 0 and other.is_dir(), out
+
+
+# ---------------------------------------------------------------- item 11: ape run, --network
+
+
+@pytest.mark.slow
+def test_ape_run_run_scenario_takes_files_and_honours_network():
+    import subprocess
+    import sys
+
+    ape = Path(sys.executable).with_name("ape")
+    result = subprocess.run(
+        [
+            *(str(ape), "run", "run_scenario", "scenarios/quote_replay.yaml"),
+            *("--network", "ethereum:local:foundry"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 of 1 scenarios passed" in result.stdout
+    assert "quote_replay" in result.stdout and "happy_eth_fob" not in result.stdout
+    assert "passed on anvil at http://127.0.0.1:" in result.stdout  # not eth-tester
+
+
+# ---------------------------------------------------------------- named networks, ETH_RPC_URL
+
+
+def test_named_network_from_tradelane_toml(tmp_path, monkeypatch, lasting_node, capsys):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tradelane.toml").write_text(
+        f'[networks.devnet]\nurl = "{lasting_node}"\nchain_id = 31337\nconfirmations = 1\n'
+        '[networks.wrong]\nurl = "' + lasting_node + '"\nchain_id = 1\n'
+    )
+    code, out, err = run_cli(
+        ["deploy", "--network", "devnet", "--json", "--deployments", str(tmp_path)], capsys
+    )
+    assert code == 0, err
+    assert json.loads(out)["chain_id"] == 31337
+    assert json.loads(out)["chain_used"].endswith(
+        "(chain id 31337, from network devnet in tradelane.toml)"
+    )
+    code, _, err = run_cli(["deploy", "--network", "wrong"], capsys)
+    assert code == 3 and "expects chain id 1, but" in err
+    code, _, err = run_cli(["deploy", "--network", "nowhere"], capsys)
+    assert code == 2 and "no network named 'nowhere' (configured: devnet, wrong" in err
+
+
+def test_named_network_in_pyproject_and_its_key(tmp_path, monkeypatch):
+    from tradelane._networks import resolve
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEPOLIA_URL", "https://rpc.example/sepolia")
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.tradelane.networks.sepolia]\n"
+        'url_env = "SEPOLIA_URL"\nchain_id = 11155111\nkey_env = "DEPLOYER_KEY"\n'
+        "confirmations = 2\n"
+    )
+    network = resolve(None, "sepolia")
+    assert network.target == "https://rpc.example/sepolia"
+    assert (network.chain_id, network.key_env, network.confirmations) == (
+        11155111,
+        "DEPLOYER_KEY",
+        2,
+    )
+    assert resolve(None, "ethereum:local:test").target == "eth-tester"
+    assert resolve(None, "ethereum:local:foundry").target == "anvil"
+
+
+def test_eth_rpc_url_is_the_default_chain_as_for_forge(
+    monkeypatch, lasting_node, tmp_path, capsys
+):
+    monkeypatch.setenv("ETH_RPC_URL", lasting_node)
+    monkeypatch.setenv("TRADELANE_DEPLOYMENTS", str(tmp_path))
+    code, out, err = run_cli(["run", str(ROOT / "scenarios/quote_replay.yaml")], capsys)
+    assert f"passed on {lasting_node} (chain id 31337, from $ETH_RPC_URL)" in out
+    assert code == 0, out + err
+    monkeypatch.delenv("ETH_RPC_URL")
+    code, out, err = run_cli(["run", str(ROOT / "scenarios/quote_replay.yaml")], capsys)
+    assert code == 0 and "passed on eth-tester" in out and "from the default)" in out
