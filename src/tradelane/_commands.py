@@ -32,6 +32,7 @@ from tradelane._netcli import (
     first_block,
     network_options,
     read_manifest,
+    read_network_options,
     refuse_time_travel,
     setup_network,
 )
@@ -398,6 +399,8 @@ def run(
             results.append(result)
             if not as_json:
                 _print_result(out, result, verbose)
+            elif verbose:  # --json -v: the JSON on stdout, every step listed on stderr
+                _print_result(_console(err=True), result, verbose)
         used = chain.used
     passed = sum(r.passed for r in results)
     payload = {
@@ -423,9 +426,15 @@ def run(
 def _print_result(console: Console, result: Any, verbose: bool) -> None:
     mark = "[green]✓[/green]" if result.passed else "[red]✗[/red]"
     gas = sum(t["gas"] for s in result.steps for t in s.transactions)
+    steps = [s for s in result.steps if s.index > 0]  # step 0 is the setup
+    counts = {}
+    for outcome in ("failed", "skipped"):
+        if n := sum(s.outcome == outcome for s in steps):
+            counts[outcome] = n
+    detail = "".join(f", {n} {outcome}" for outcome, n in counts.items())
     console.print(
         f"{mark} {result.file}: {result.name} "
-        f"[dim]({len(result.steps) - 1} steps, {gas:,} gas, {result.seconds:.1f}s)[/dim]"
+        f"[dim]({len(steps)} steps{detail}, {gas:,} gas, {result.seconds:.1f}s)[/dim]"
     )
     for step in result.steps:
         if step.outcome == "failed":
@@ -453,13 +462,16 @@ def demo(ctx: click.Context, target: str, as_json: bool) -> None:
     scenario = parse_scenario(load_yaml(DEMO_SCENARIO), "tradelane demo")
     solc = find_solc()
     started = time.perf_counter()
-    artifacts = compile_contracts(solc=solc)
+    compiled: list[int] = []
+    artifacts = compile_contracts(solc=solc, on_compile=compiled.append)
     if not as_json:
-        out.print(
-            f"[bold]Tradelane demo[/bold]: {scenario.name}\n"
-            f"[dim]compiled with solc {solc.base_version} ({solc.kind}) in "
-            f"{time.perf_counter() - started:.1f}s[/dim]"
+        how = (
+            f"compiled with solc {solc.base_version} ({solc.kind}) in "
+            f"{time.perf_counter() - started:.1f}s"
+            if compiled
+            else f"solc {solc.base_version} ({solc.kind}), cached build/"
         )
+        out.print(f"[bold]Tradelane demo[/bold]: {scenario.name}\n[dim]{how}[/dim]")
 
     def show(step: Any) -> None:
         if as_json:
@@ -687,7 +699,7 @@ def load_deployment(chain: Any, artifacts: Any, path: Path | None = None) -> Any
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="With --export: the file.")
 @events_option
-@network_options
+@read_network_options
 def order(
     order_id: str,
     target: str | None,

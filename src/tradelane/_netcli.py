@@ -53,31 +53,47 @@ class NetworkOptions:
 
 def network_options(fn: F) -> F:
     """Add the real-network options; the command receives them as `net: NetworkOptions`."""
+    return _network_options(fn, signing=True)
+
+
+def read_network_options(fn: F) -> F:
+    """network_options for a command that reads: the signing and fee options stay accepted
+    (a script may pass them) but are left out of --help."""
+    return _network_options(fn, signing=False)
+
+
+def _network_options(fn: F, signing: bool) -> F:
+    hidden = not signing
     options = [
         click.option(
             "--key-env",
+            hidden=hidden,
             metavar="VAR",
             help="Environment variable holding the private key that deploys and pays.",
         ),
         click.option(
             "--keystore",
+            hidden=hidden,
             type=click.Path(exists=True, dir_okay=False),
             help=f"Encrypted keystore with that key (password: ${PASSWORD_ENV} or a prompt).",
         ),
         click.option(
             "--max-fee",
+            hidden=hidden,
             metavar="GWEI",
             help="maxFeePerGas (default 2 x base + tip).",
             callback=checked(_gwei),
         ),
         click.option(
             "--priority-fee",
+            hidden=hidden,
             metavar="GWEI",
             help="maxPriorityFeePerGas (default the node's).",
             callback=checked(_gwei),
         ),
         click.option(
             "--confirmations",
+            hidden=hidden,
             type=click.IntRange(1),
             default=1,
             show_default=True,

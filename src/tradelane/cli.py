@@ -11,7 +11,7 @@ from tradelane import __version__
 from tradelane.errors import CompilationError, TradelaneError
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tradelane")
 def cli() -> None:
     """Cross-border trade escrow: compile, deploy and drive the Tradelane contracts."""
@@ -25,12 +25,23 @@ def compile(force: bool) -> None:
 
     solc = find_solc()
     started = time.perf_counter()
-    artifacts = compile_contracts(force=force, solc=solc)
+    compiled: list[int] = []
+
+    def say(sources: int) -> None:
+        compiled.append(sources)
+        click.echo(
+            f"compiling {sources} source files with solc {solc.base_version} ({solc.kind}); "
+            "via-IR takes a while (about 15 s)...",
+            err=True,
+        )
+
+    artifacts = compile_contracts(force=force, solc=solc, on_compile=say)
     elapsed = time.perf_counter() - started
     deployable = sorted(n for n, a in artifacts.items() if a.deployable)
+    how = f"in {elapsed:.2f}s" if compiled else "(cached: the sources have not changed)"
     click.echo(
         f"{len(artifacts)} contracts ({len(deployable)} deployable) in build/ "
-        f"with solc {solc.base_version} ({solc.kind}: {solc.path}) in {elapsed:.2f}s"
+        f"with solc {solc.base_version} ({solc.kind}: {solc.path}) {how}"
     )
 
 
@@ -97,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
 
     tradelane.chain.notice = lambda text: click.echo(text, err=True)
     try:
-        code = cli.main(args=argv, standalone_mode=False)
+        code = cli.main(args=argv, prog_name="tradelane", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

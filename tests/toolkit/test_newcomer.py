@@ -410,9 +410,7 @@ def test_named_network_in_pyproject_and_its_key(tmp_path, monkeypatch):
     assert resolve(None, "ethereum:local:foundry").target == "anvil"
 
 
-def test_eth_rpc_url_is_the_default_chain_as_for_forge(
-    monkeypatch, lasting_node, tmp_path, capsys
-):
+def test_eth_rpc_url_is_the_default_chain_as_for_forge(monkeypatch, lasting_node, tmp_path, capsys):
     monkeypatch.setenv("ETH_RPC_URL", lasting_node)
     monkeypatch.setenv("TRADELANE_DEPLOYMENTS", str(tmp_path))
     code, out, err = run_cli(["run", str(ROOT / "scenarios/quote_replay.yaml")], capsys)
@@ -421,3 +419,73 @@ def test_eth_rpc_url_is_the_default_chain_as_for_forge(
     monkeypatch.delenv("ETH_RPC_URL")
     code, out, err = run_cli(["run", str(ROOT / "scenarios/quote_replay.yaml")], capsys)
     assert code == 0 and "passed on eth-tester" in out and "from the default)" in out
+
+
+# ---------------------------------------------------------------------------- item 12: small ones
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["order"], ["deploy"], ["demo"]])
+def test_dash_h_is_help(command, capsys):
+    code, out, _ = run_cli([*command, "-h"], capsys)
+    assert code == 0 and "Usage: tradelane" in out and "-h, --help" in out
+
+
+def test_order_help_lists_only_what_it_uses(capsys):
+    _, out, _ = run_cli(["order", "--help"], capsys)
+    for unused in ("--max-fee", "--priority-fee", "--confirmations", "--key-env", "--keystore"):
+        assert unused not in out
+    assert "--retries" in out and "--deployments" in out
+
+
+def test_run_json_v_lists_every_step_on_stderr(capsys):
+    import json
+
+    path = str(ROOT / "scenarios/quote_replay.yaml")
+    code, out, err = run_cli(["run", path, "--json", "-v"], capsys)
+    assert code == 0 and json.loads(out)["passed"] == 1
+    assert "step 1 " in err and "step 2 " in err
+    code, out, err = run_cli(["run", path, "--json"], capsys)
+    assert "step 1 " not in err
+
+
+def test_step_count_matches_the_steps_listed(capsys):
+    _, out, _ = run_cli(["run", str(HERE / "failing/unexpected_revert.yaml"), "-v"], capsys)
+    listed = re.findall(r"^    (?:\[red\])?step (\d+)", out, re.M)
+    summary = re.search(r"\((\d+) steps, 1 failed, (\d+) skipped", out)
+    assert summary, out
+    assert int(summary.group(1)) == len([n for n in listed if n != "0"]), out
+
+
+def test_demo_and_compile_say_cached(capsys):
+    code, out, _ = run_cli(["compile"], capsys)
+    assert code == 0 and "(cached: the sources have not changed)" in out
+    code, out, _ = run_cli(["demo"], capsys)
+    assert "cached build/" in out and "in 0.0s" not in out.splitlines()[1]
+
+
+def test_notebook_imports_are_declared():
+    import json
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = " ".join(declared["dependencies"] + declared["optional-dependencies"]["dev"])
+    cells = json.loads((ROOT / "notebooks/walkthrough.ipynb").read_text())["cells"]
+    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    for module in set(re.findall(r"^\s*(?:import|from) (\w+)", code, re.M)):
+        if module in ("tradelane", "datetime", "json", "os", "pathlib", "time"):
+            continue
+        assert module in names, f"the notebook imports {module}, pyproject does not declare it"
+
+
+def test_readme_outputs_are_ignored_and_links_stay_inside():
+    import subprocess
+
+    ignored = subprocess.run(
+        ["git", "check-ignore", "out.json"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert ignored.returncode == 0
+    readme = (ROOT / "README.md").read_text()
+    assert "../" not in re.sub(r"```.*?```", "", readme, flags=re.S)
+    for link in re.findall(r"\]\(([^)#]+)\)", readme):
+        if not link.startswith("http"):
+            assert (ROOT / link).exists(), link
