@@ -322,6 +322,26 @@ def _load_all(files: Sequence[str]) -> tuple[list[Any], list[str]]:
     "on a URL the paying account gives it.",
     callback=checked(_check_ether("--party-eth is an amount", positive=True)),
 )
+@click.option(
+    "-x",
+    "--fail-fast",
+    is_flag=True,
+    help="Stop at the first failed step; later scenarios do not run.",
+)
+@click.option(
+    "-k",
+    "patterns",
+    metavar="PATTERN",
+    multiple=True,
+    help="Only scenarios whose file, name or a step (action, order, party, note) contains "
+    "PATTERN (case-insensitive; 'not X' excludes; repeat to add). Matching steps are listed.",
+)
+@click.option("--check", is_flag=True, help="Validate the files only: no compiler, no chain.")
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False),
+    help="Also write the results as JUnit XML (a testcase per scenario) for CI systems.",
+)
 @network_options
 @click.pass_context
 def run(
@@ -332,6 +352,10 @@ def run(
     report: str | None,
     verbose: bool,
     party_eth: str | None,
+    fail_fast: bool,
+    patterns: tuple[str, ...],
+    check: bool,
+    junit: str | None,
     net: NetworkOptions,
 ) -> None:
     """Run YAML trade scenarios: exit 0 when every expectation held, 1 when one failed,
@@ -345,7 +369,7 @@ def run(
 
     out = _console()
     err = _console(err=True)
-    for option, path in (("--report", report),):
+    for option, path in (("--report", report), ("--junit", junit)):
         check_output_path(option, path)
     scenarios, problems = _load_all(files)
     if problems:
@@ -354,10 +378,27 @@ def run(
         if as_json:
             click.echo(json.dumps({"invalid": problems}, indent=2))
         ctx.exit(2)
+    if patterns:
+        scenarios = [s for s in scenarios if _selected(s, patterns)]
+        if not scenarios:
+            raise click.UsageError(f"-k {' '.join(patterns)}: no scenario or step matches")
+    if check:
+        for scenario in scenarios:
+            if not as_json:
+                out.print(
+                    f"[green]ok[/green] {scenario.file}: {scenario.name} "
+                    f"[dim]({len(scenario.parties)} parties, {len(scenario.orders)} orders, "
+                    f"{len(scenario.steps)} steps)[/dim]"
+                )
+        if as_json:
+            click.echo(json.dumps({"valid": [s.file for s in scenarios]}, indent=2))
+        else:
+            out.print(f"{len(scenarios)} files valid (checked without a chain)")
+        ctx.exit(0)
     if party_eth is not None:
         scenarios = [s.with_party_eth(party_eth) for s in scenarios]
     artifacts = compile_contracts()
-    results = []
+    results: list[Any] = []
     total = sum(len(s.steps) + 1 for s in scenarios)
     with (
         _chain(target) as chain,
@@ -381,6 +422,8 @@ def run(
             # none), so that `tradelane order` finds the scenarios' orders afterwards
             deployment = _existing_or_new(chain, artifacts, net, signer)
         for scenario in scenarios:
+            if fail_fast and any(not r.passed for r in results):
+                break  # --fail-fast: the first failure ends the run
             progress.update(task, description=Path(scenario.file).name)
             snapshot = chain.snapshot() if chain.kind != "rpc" else None
             try:
@@ -392,15 +435,16 @@ def run(
                     deployment=deployment,
                     # parties' keys must not follow from public facts on a lasting chain
                     seed=os.urandom(16).hex() if chain.persistent else None,
+                    fail_fast=fail_fast,
                 )
             finally:
                 if snapshot is not None:
                     chain.revert(snapshot)
             results.append(result)
             if not as_json:
-                _print_result(out, result, verbose)
+                _print_result(out, result, verbose, patterns)
             elif verbose:  # --json -v: the JSON on stdout, every step listed on stderr
-                _print_result(_console(err=True), result, verbose)
+                _print_result(_console(err=True), result, verbose, patterns)
         used = chain.used
     passed = sum(r.passed for r in results)
     payload = {
@@ -410,20 +454,52 @@ def run(
         "failed": len(results) - passed,
         "scenarios": [r.to_json() for r in results],
     }
+    not_run = [s.file for s in scenarios[len(results) :]]
+    if not_run:
+        payload["not_run"] = not_run
     if report:
         Path(report).write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    if junit:
+        from tradelane._junit import junit_xml
+
+        Path(junit).write_text(junit_xml(results, not_run, used))
     if as_json:
         click.echo(json.dumps(payload, indent=2, default=str))
     else:
         colour = "green" if passed == len(results) else "red"
         out.print(
             f"[{colour}]{passed} of {len(results)} scenarios passed[/{colour}] on {used}"
+            + (f"; {len(not_run)} not run (--fail-fast)" if not_run else "")
             + (f"; report in {report}" if report else "")
+            + (f"; JUnit XML in {junit}" if junit else "")
         )
     ctx.exit(0 if passed == len(results) else 1)
 
 
-def _print_result(console: Console, result: Any, verbose: bool) -> None:
+def _matches(text: str, patterns: Sequence[str]) -> bool:
+    """-k: every `not X` pattern is absent, and some other pattern (if any) is present."""
+    low = text.lower()
+    wanted = [p.lower() for p in patterns if not p.lower().startswith("not ")]
+    unwanted = [p.lower()[4:].strip() for p in patterns if p.lower().startswith("not ")]
+    if any(u in low for u in unwanted):
+        return False
+    return not wanted or any(w in low for w in wanted)
+
+
+def _selected(scenario: Any, patterns: Sequence[str]) -> bool:
+    from tradelane.scenario import describe_step
+
+    if _matches(f"{Path(scenario.file).name} {scenario.name}", patterns):
+        return True
+    wanted = [p for p in patterns if not p.lower().startswith("not ")]
+    return bool(wanted) and any(
+        _matches(f"{describe_step(s)} {s.note or ''}", wanted) for s in scenario.steps
+    )
+
+
+def _print_result(
+    console: Console, result: Any, verbose: bool, patterns: Sequence[str] = ()
+) -> None:
     mark = "[green]✓[/green]" if result.passed else "[red]✗[/red]"
     gas = sum(t["gas"] for s in result.steps for t in s.transactions)
     steps = [s for s in result.steps if s.index > 0]  # step 0 is the setup
@@ -436,10 +512,26 @@ def _print_result(console: Console, result: Any, verbose: bool) -> None:
         f"{mark} {result.file}: {result.name} "
         f"[dim]({len(steps)} steps{detail}, {gas:,} gas, {result.seconds:.1f}s)[/dim]"
     )
+    wanted = [p for p in patterns if not p.lower().startswith("not ")]
     for step in result.steps:
+        picked = bool(wanted) and step.index > 0 and _matches(step.label, wanted)
         if step.outcome == "failed":
             console.print(f"    [red]step {step.index}[/red] {step.label}: {step.message}")
-        elif verbose:
+            for check in step.checks:
+                if not check["ok"]:
+                    console.print(
+                        f"      [red]✗[/red] {check['what']}: expected {check['expected']}, "
+                        f"actual {check['actual']}"
+                    )
+        elif verbose or picked:
+            if step.checks:  # an expect step: each value beside what was expected
+                console.print(f"    step {step.index} {step.label}: {step.outcome}")
+                for check in step.checks:
+                    console.print(
+                        f"      [green]✓[/green] {check['what']}: expected {check['expected']}, "
+                        f"actual {check['actual']}"
+                    )
+                continue
             note = f" [dim]{step.message}[/dim]" if step.message else ""
             console.print(f"    step {step.index} {step.label}: {step.outcome}{note}")
 

@@ -886,10 +886,13 @@ class StepResult:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     timestamp: int | None = None
+    #: an expect step's checks, each {what, expected, actual, ok}
+    checks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "step": self.index,
+            "checks": self.checks,
             "label": self.label,
             "outcome": self.outcome,
             "message": self.message,
@@ -1133,24 +1136,40 @@ class _Runner:
         return op, token, token.units(Amount(amount.value, token.symbol))
 
     def expect(self, expect: Mapping[str, Any]) -> list[str]:
+        """What did not hold (one line each); every check, held or not, in self.checks."""
+        self.checks: list[dict[str, Any]] = []
+        return [
+            f"{c['what']} is {c['actual']}, expected {c['expected']}"
+            if c.get("note") is None
+            else c["note"]
+            for c in self.check(expect)
+            if not c["ok"]
+        ]
+
+    def _check(
+        self, what: str, ok: bool, actual: Any, expected: Any, note: str | None = None
+    ) -> None:
+        entry = {"what": what, "expected": str(expected), "actual": str(actual), "ok": bool(ok)}
+        if note is not None:
+            entry["note"] = note
+        self.checks.append(entry)
+
+    def check(self, expect: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Each expectation beside what the chain says: {what, expected, actual, ok}."""
         c = self.c
-        problems: list[str] = []
         if "order" in expect:
             trade = self.trades[expect["order"]]
             token = c.token(trade.order.token)
             state = c.state(trade)
-            if "status" in expect and state.status != Status.parse(str(expect["status"])):
-                problems.append(
-                    f"status is {state.status.label}, "
-                    f"expected {Status.parse(str(expect['status'])).label}"
-                )
-            if "stage" in expect and state.stage != Stage.parse(str(expect["stage"])):
-                problems.append(
-                    f"stage is {state.stage.label}, "
-                    f"expected {Stage.parse(str(expect['stage'])).label}"
-                )
-            if "on_hold" in expect and state.on_hold != bool(expect["on_hold"]):
-                problems.append(f"on_hold is {state.on_hold}, expected {bool(expect['on_hold'])}")
+            if "status" in expect:
+                want = Status.parse(str(expect["status"]))
+                self._check("status", state.status == want, state.status.label, want.label)
+            if "stage" in expect:
+                want_stage = Stage.parse(str(expect["stage"]))
+                self._check("stage", state.stage == want_stage, state.stage.label, want_stage.label)
+            if "on_hold" in expect:
+                want_hold = bool(expect["on_hold"])
+                self._check("on_hold", state.on_hold == want_hold, state.on_hold, want_hold)
             money = c.money(trade)
             for key in ORDER_EXPECT_FIELDS:
                 if key not in expect:
@@ -1158,10 +1177,19 @@ class _Runner:
                 op, tok, units = self.amount_units(expect[key], token)
                 actual = getattr(money, key)
                 if tok != token:
-                    problems.append(f"{key}: the order is in {token.symbol}, not {tok.symbol}")
-                elif not compare(op, Decimal(actual), Decimal(units)):
-                    problems.append(
-                        f"{key} is {token.format(actual)}, expected {_show_cmp(op, tok, units)}"
+                    self._check(
+                        key,
+                        False,
+                        token.format(actual),
+                        _show_cmp(op, tok, units),
+                        note=f"{key}: the order is in {token.symbol}, not {tok.symbol}",
+                    )
+                else:
+                    self._check(
+                        key,
+                        compare(op, Decimal(actual), Decimal(units)),
+                        token.format(actual),
+                        _show_cmp(op, tok, units),
                     )
         for key in ("balance", "owed"):
             for who, values in (expect.get(key) or {}).items():
@@ -1169,19 +1197,19 @@ class _Runner:
                     op, tok, units = self.amount_units(value, c.token(None))
                     address = self.addr[who]
                     actual = c.balance(address, tok) if key == "balance" else c.owed(address, tok)
-                    if not compare(op, Decimal(actual), Decimal(units)):
-                        problems.append(
-                            f"{key} of {who} is {tok.format(actual)}, "
-                            f"expected {_show_cmp(op, tok, units)}"
-                        )
+                    self._check(
+                        f"{key} of {who}",
+                        compare(op, Decimal(actual), Decimal(units)),
+                        tok.format(actual),
+                        _show_cmp(op, tok, units),
+                    )
         for who, fields in (expect.get("reputation") or {}).items():
             tokens = [c.token(None), *(c.token(sym) for sym in self.s.tokens)]
             record = c.reputation(self.addr[who], tokens)
             for name, value in fields.items():
                 actual = getattr(record, name)
-                if actual != value:
-                    problems.append(f"reputation of {who}: {name} is {actual}, expected {value}")
-        return problems
+                self._check(f"reputation of {who}: {name}", actual == value, actual, value)
+        return self.checks
 
 
 def _text(document: str | dict[str, str] | None) -> str | None:
@@ -1230,6 +1258,7 @@ def run_scenario(
     seed: str | None = None,
     preflight: bool = True,
     deployment: Deployment | None = None,
+    fail_fast: bool = False,
 ) -> ScenarioResult:
     """Deploy a fresh suite on `chain` (or use `deployment`, a suite already there whose
     operator's key the chain's Signer holds), set the scenario up and run its steps."""
@@ -1277,7 +1306,10 @@ def run_scenario(
     for index, step in enumerate(scenario.steps, start=1):
         sr = StepResult(index, describe_step(step))
         if stopped:
-            sr.outcome, sr.message = "skipped", "after an unexpected revert"
+            sr.outcome = "skipped"
+            sr.message = (
+                "after a failed step (--fail-fast)" if fail_fast else ("after an unexpected revert")
+            )
         elif isinstance(step, WaitStep):
             try:
                 chain.time_travel(parse_duration(step.wait))
@@ -1287,15 +1319,22 @@ def run_scenario(
         elif isinstance(step, ExpectStep):
             try:
                 problems = runner.expect(step.expect)
+                sr.checks = runner.checks
             except Exception as exc:
                 problems = [f"{type(exc).__name__}: {exc}"]
             if problems:
                 sr.outcome, sr.message = "failed", "; ".join(problems)
+            else:
+                sr.message = "; ".join(f"{c['what']} {c['actual']}" for c in sr.checks)
         else:
             _run_action(runner, step, sr)
             stopped = sr.outcome == "failed" and step.expect_error is None
         if sr.outcome != "skipped":
             sr.timestamp = chain.now()
+        if fail_fast and sr.outcome == "failed" and not stopped:
+            stopped = True  # --fail-fast: the first failure ends the scenario
+        if stopped and sr.outcome == "failed" and fail_fast:
+            sr.message += " (--fail-fast: the rest is skipped)"
         result.steps.append(sr)
         if on_step:
             on_step(sr)

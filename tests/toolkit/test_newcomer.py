@@ -489,3 +489,78 @@ def test_readme_outputs_are_ignored_and_links_stay_inside():
     for link in re.findall(r"\]\(([^)#]+)\)", readme):
         if not link.startswith("http"):
             assert (ROOT / link).exists(), link
+
+
+# ---------------------------------------------------------------------------- run: CI habits
+
+FAILING = HERE / "failing"
+
+
+def test_check_validates_without_a_chain(capsys, monkeypatch):
+    import tradelane.chain
+
+    def no_chain(*args, **kwargs):
+        raise AssertionError("--check connected to a chain")
+
+    monkeypatch.setattr(tradelane.chain, "connect", no_chain)
+    code, out, _ = run_cli(
+        ["run", "--check", *map(str, sorted(ROOT.glob("scenarios/*.yaml")))], capsys
+    )
+    assert code == 0 and "files valid (checked without a chain)" in out
+    code, _, err = run_cli(["run", "--check", str(HERE / "broken/buyer_is_seller.yaml")], capsys)
+    assert code == 2 and "alice is both buyer and seller" in err
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path, capsys):
+    import json
+
+    files = [str(FAILING / "wrong_expectation.yaml"), str(ROOT / "scenarios/happy_eth_fob.yaml")]
+    code, out, _ = run_cli(["run", *files, "--fail-fast", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 1 and len(data["scenarios"]) == 1 and data["not_run"] == files[1:]
+    steps = data["scenarios"][0]["steps"]
+    assert steps[4]["outcome"] == "failed" and steps[5]["outcome"] == "skipped"
+    code, out, _ = run_cli(["run", *files, "--json"], capsys)
+    assert len(json.loads(out)["scenarios"]) == 2  # without it, both run
+
+
+def test_k_selects_scenarios_and_steps_by_name(capsys):
+    files = [str(p) for p in sorted(ROOT.glob("scenarios/*.yaml"))]
+    code, out, _ = run_cli(["run", *files, "-k", "quote_replay"], capsys)
+    assert code == 0 and "1 of 1 scenarios passed" in out
+    code, out, _ = run_cli(["run", *files[:4], "-k", "release_hold", "-k", "not dap"], capsys)
+    assert code == 0 and "customs_hold" in out and "dap_not_delivered" not in out
+    assert re.search(r"step \d+ release_hold", out)  # the matching steps are listed
+    code, _, err = run_cli(["run", *files, "-k", "no-such-thing"], capsys)
+    assert code == 2 and "no scenario or step matches" in err
+
+
+def test_junit_xml_for_ci(tmp_path, capsys):
+    from xml.etree import ElementTree as ET
+
+    junit = tmp_path / "junit.xml"
+    files = [str(FAILING / "wrong_expectation.yaml"), str(ROOT / "scenarios/quote_replay.yaml")]
+    code, _, _ = run_cli(["run", *files, "--junit", str(junit)], capsys)
+    assert code == 1
+    suite = ET.parse(junit).getroot()
+    assert (suite.tag, suite.get("tests"), suite.get("failures")) == ("testsuite", "2", "1")
+    failed, passed = suite.findall("testcase")
+    assert "seller_received: expected 0.6 ETH, actual 0.5 ETH" in failed.find("failure").text
+    assert passed.find("failure") is None
+    code, _, err = run_cli(["run", files[1], "--junit", str(tmp_path / "no/j.xml")], capsys)
+    assert code == 2 and "--junit" in err
+
+
+def test_every_expect_shows_expected_beside_actual(capsys):
+    import json
+
+    path = str(ROOT / "scenarios/happy_eth_fob.yaml")
+    code, out, _ = run_cli(["run", path, "--json"], capsys)
+    expects = [
+        s for s in json.loads(out)["scenarios"][0]["steps"] if s["label"].startswith("expect")
+    ]
+    assert expects and all(s["checks"] for s in expects)
+    for check in (c for s in expects for c in s["checks"]):
+        assert {"what", "expected", "actual", "ok"} <= set(check) and check["ok"]
+    _, out, _ = run_cli(["run", path, "-v"], capsys)
+    assert re.search(r"✓ balance of globex: expected >= 102.49 ETH, actual 102.\d+", out), out
