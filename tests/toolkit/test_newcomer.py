@@ -556,6 +556,7 @@ def test_every_expect_shows_expected_beside_actual(capsys):
 
     path = str(ROOT / "scenarios/happy_eth_fob.yaml")
     code, out, _ = run_cli(["run", path, "--json"], capsys)
+    assert code == 0
     expects = [
         s for s in json.loads(out)["scenarios"][0]["steps"] if s["label"].startswith("expect")
     ]
