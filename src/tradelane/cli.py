@@ -95,6 +95,11 @@ from tradelane.bench import bench  # noqa: E402
 
 cli.add_command(bench)
 
+# `tradelane gas [--diff|--check|--write]` against gas/snapshot.json.
+from tradelane._gascli import gas  # noqa: E402
+
+cli.add_command(gas)
+
 # `tradelane explorer` and `tradelane report` (the trade explorer) live in tradelane.explorer.
 from tradelane.explorer.cli import COMMANDS as EXPLORER_COMMANDS  # noqa: E402
 

@@ -565,3 +565,41 @@ def test_every_expect_shows_expected_beside_actual(capsys):
         assert {"what", "expected", "actual", "ok"} <= set(check) and check["ok"]
     _, out, _ = run_cli(["run", path, "-v"], capsys)
     assert re.search(r"✓ balance of globex: expected >= 102.49 ETH, actual 102.\d+", out), out
+
+
+# ---------------------------------------------------------------------------- tradelane gas --diff
+
+
+def test_diff_gas_pairs_every_figure():
+    from tradelane._gascli import diff_gas
+
+    changes = diff_gas(
+        {"steps": {"a": 100, "b": 200}, "flows": {"f": 1000}},
+        {"steps": {"a": 100, "c": 5}, "flows": {"f": 1020}},
+    )
+    by_name = {c.name: c for c in changes}
+    assert (by_name["a"].delta, by_name["a"].moved(0.01)) == (0, False)
+    assert by_name["b"].after is None and by_name["b"].moved(0.01)  # gone
+    assert by_name["c"].before is None and by_name["c"].moved(0.01)  # new
+    assert by_name["f"].ratio == pytest.approx(0.02)
+    assert by_name["f"].moved(0.01) and not by_name["f"].moved(0.05)
+
+
+@pytest.mark.slow
+def test_gas_diff_and_check_against_a_snapshot(tmp_path, capsys):
+    import json
+
+    snapshot = json.loads((ROOT / "gas/snapshot.json").read_text())
+    snapshot["flows"]["happy_eth"] = int(snapshot["flows"]["happy_eth"] * 1.05)
+    moved = tmp_path / "snapshot.json"
+    moved.write_text(json.dumps(snapshot))
+    code, out, _ = run_cli(["gas", "--diff", "--snapshot", str(moved), "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    assert data["moved"] == ["flows.happy_eth"], data["moved"]
+    (change,) = [c for c in data["changes"] if c["name"] == "happy_eth"]
+    assert change["delta"] == change["now"] - change["snapshot"] < 0
+    code, out, _ = run_cli(["gas", "--check", "--snapshot", str(moved)], capsys)
+    assert code == 1 and re.search(r"1 of \d+ figures moved more than 1.00%", out), out
+    code, _, err = run_cli(["gas", "--diff", "--snapshot", str(tmp_path / "none.json")], capsys)
+    assert code == 1 and "write one with tradelane gas --write" in err
