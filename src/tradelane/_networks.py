@@ -131,13 +131,15 @@ def resolve(chain: str | None, network: str | None) -> Network:
     if network is not None and chain is not None:
         raise NetworkConfigError("give --chain or --network, not both")
     if network is not None:
+        networks = named_networks()
+        if network in networks:  # the project's own names win over the built-in ones
+            return networks[network]
         if network in APE_LOCAL:
             return Network(network, APE_LOCAL[network], source=f"network {network}")
         if network in ("eth-tester", "anvil"):
             return Network(network, network, source=f"network {network}")
         if network.startswith(("http://", "https://", "ws://", "wss://")):
             return Network(network, network, source="--network URL")
-        networks = named_networks()
         if network not in networks:
             names = ", ".join(sorted(networks)) or "none yet"
             raise NetworkConfigError(

@@ -100,6 +100,11 @@ from tradelane._gascli import gas  # noqa: E402
 
 cli.add_command(gas)
 
+# `tradelane init DIR`: a starter project.
+from tradelane._init import init  # noqa: E402
+
+cli.add_command(init)
+
 # `tradelane explorer` and `tradelane report` (the trade explorer) live in tradelane.explorer.
 from tradelane.explorer.cli import COMMANDS as EXPLORER_COMMANDS  # noqa: E402
 

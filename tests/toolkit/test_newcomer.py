@@ -603,3 +603,41 @@ def test_gas_diff_and_check_against_a_snapshot(tmp_path, capsys):
     assert code == 1 and re.search(r"1 of \d+ figures moved more than 1.00%", out), out
     code, _, err = run_cli(["gas", "--diff", "--snapshot", str(tmp_path / "none.json")], capsys)
     assert code == 1 and "write one with tradelane gas --write" in err
+
+
+# ---------------------------------------------------------------------------- tradelane init
+
+
+@pytest.mark.slow
+def test_init_creates_a_project_that_runs_as_it_is(tmp_path, monkeypatch, capsys):
+    import subprocess
+    import sys
+
+    project = tmp_path / "my-trades"
+    code, out, _ = run_cli(["init", str(project)], capsys)
+    assert code == 0 and "created a Tradelane project" in out
+    monkeypatch.chdir(project)
+    code, out, err = run_cli(["run", "scenarios/first_trade.yaml"], capsys)
+    assert code == 0 and "1 of 1 scenarios passed" in out, out + err
+    script = subprocess.run(
+        [sys.executable, "scripts/first_trade.py"], capture_output=True, text=True, timeout=300
+    )
+    assert script.returncode == 0, script.stderr
+    assert script.stdout.startswith("status completed, stage delivered")
+    from tradelane._networks import resolve
+
+    assert resolve(None, "local").chain_id == 31337  # its tradelane.toml is read
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(project / "notebooks/first_trade.ipynb", as_version=4)
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3").execute()
+    outputs = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    assert "completed" in "".join(o.get("text", "") for o in outputs)
+
+
+def test_init_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    code, _, err = run_cli(["init", str(tmp_path)], capsys)
+    assert code == 1 and "is not empty" in err and "--force" in err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
