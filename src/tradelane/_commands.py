@@ -126,6 +126,18 @@ rpc_timeout_option = click.option(
 )
 
 
+def _complete_network(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of --network: the project's named networks, then the built-in ones."""
+    from tradelane._networks import APE_LOCAL, named_networks
+
+    try:
+        names = list(named_networks())
+    except TradelaneError:
+        names = []
+    names += ["eth-tester", "anvil", *(n for n in APE_LOCAL if ":" in n and n[0] != ":")]
+    return [n for n in names if n.startswith(incomplete)]
+
+
 #: The network the running command resolved (--network, --chain, $ETH_RPC_URL, default).
 _resolved: list[Any] = []
 
@@ -167,6 +179,7 @@ def chain_option(fn: Any = None, *, optional: bool = False) -> Any:
     decorated = click.option(
         "--network",
         metavar="NAME",
+        shell_complete=_complete_network,
         help="A network named in tradelane.toml or [tool.tradelane] (url, chain id, key, "
         "confirmations), or eth-tester / anvil / ape's ethereum:local:test.",
     )(decorated)

@@ -105,6 +105,18 @@ from tradelane._init import init  # noqa: E402
 
 cli.add_command(init)
 
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (docs/CLI.md says where to put it)."""
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # the three choices are click's own
+    click.echo(completer(cli, {}, "tradelane", "_TRADELANE_COMPLETE").source())
+
+
 # `tradelane explorer` and `tradelane report` (the trade explorer) live in tradelane.explorer.
 from tradelane.explorer.cli import COMMANDS as EXPLORER_COMMANDS  # noqa: E402
 

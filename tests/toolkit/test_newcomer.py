@@ -641,3 +641,46 @@ def test_init_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
     code, _, err = run_cli(["init", str(tmp_path)], capsys)
     assert code == 1 and "is not empty" in err and "--force" in err
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+# ---------------------------------------------------------------------------- shell completion
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_completion_scripts_are_printed(shell, capsys):
+    code, out, _ = run_cli(["completion", shell], capsys)
+    assert code == 0 and "_TRADELANE_COMPLETE" in out
+
+
+def test_bash_completion_as_documented_completes_commands_options_and_networks(tmp_path):
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("bash") is None:
+        pytest.skip("no bash")
+    docs = (ROOT / "docs/CLI.md").read_text()
+    assert 'eval "$(tradelane completion bash)"' in docs
+    (tmp_path / "tradelane.toml").write_text('[networks.sepolia]\nurl = "https://x.example"\n')
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    ask = (
+        "COMPREPLY=(); COMP_WORDS=({}); COMP_CWORD={}; "
+        '_tradelane_completion tradelane; echo "${{COMPREPLY[@]}}"'
+    )
+    script = "\n".join(
+        [
+            'eval "$(tradelane completion bash)"',
+            "complete -p tradelane",
+            ask.format("tradelane ru", 1),
+            ask.format("tradelane run --fail", 2),
+            ask.format("tradelane deploy --network se", 3),
+        ]
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "_tradelane_completion" in lines[0]
+    assert lines[1:] == ["run", "--fail-fast", "sepolia"], done.stdout
