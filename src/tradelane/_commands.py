@@ -44,6 +44,7 @@ from tradelane._stdcli import (
     timeline_json,
 )
 from tradelane.errors import TradelaneError
+from tradelane.types import Stage
 
 F = TypeVar("F", bound=Any)
 
@@ -254,7 +255,15 @@ def order_summary(client: Any, trade: Any) -> dict[str, Any]:
         "id": trade.id_hex,
         "status": state.status.label,
         "stage": state.stage.label,
+        "clearance": state.clearance.label,
         "on_hold": state.on_hold,
+        "late": state.picked_up_late
+        or (state.stage == Stage.DELIVERED and not state.delivered_on_time),
+        "refund_due": client.refund_due(trade),
+        "customs": list(trade.terms.customs),
+        "inspectors": list(trade.terms.inspectors),
+        "max_fee_bps": trade.terms.max_fee_bps,
+        "ruling_timeout": trade.terms.ruling_timeout_seconds,
         "buyer": trade.order.buyer,
         "seller": trade.order.seller,
         "carrier": trade.terms.carrier,
@@ -287,7 +296,11 @@ def _print_order(console: Console, client: Any, trade: Any, label: str) -> None:
             else ""
         )
         + f", status [bold]{summary['status']}[/bold], "
-        f"stage {summary['stage']}{' (customs hold)' if summary['on_hold'] else ''}\n"
+        f"stage {summary['stage']}{' (customs hold)' if summary['on_hold'] else ''}"
+        + (f", {summary['clearance']}" if summary["clearance"] != "none" else "")
+        + (", late" if summary["late"] else "")
+        + (", [bold]refund due[/bold]" if summary["refund_due"] else "")
+        + "\n"
         f"  buyer {client.name_of(trade.order.buyer)}, "
         f"seller {client.name_of(trade.order.seller)}, "
         f"carrier {client.name_of(trade.terms.carrier)}"

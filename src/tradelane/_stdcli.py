@@ -469,6 +469,7 @@ def timeline_json(client: Any, trade: Any) -> list[dict[str, Any]]:
             "actor": e.actor,
             "actor_name": client.name_of(e.actor),
             "action": e.action,
+            "late": getattr(e, "late", False),
             "location": e.location,
             "document": e.document,
             "document_hash": e.document_hash,

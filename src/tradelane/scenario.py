@@ -24,6 +24,7 @@ field; `tradelane run` exits 2 on it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -49,7 +50,7 @@ from tradelane.chain import Chain
 from tradelane.client import ContractRevert, Quote, Token, TradeClient
 from tradelane.compiler import Artifact
 from tradelane.deploy import Deployment
-from tradelane.errors import TradelaneError
+from tradelane.errors import TradelaneError, UnsafeTerms
 from tradelane.standards.locode import parse_locode
 from tradelane.standards.scenario_steps import (
     check_document,
@@ -81,6 +82,8 @@ ACTIONS = (
     "pause",
     "unpause",
     "import_events",
+    "set_fee",
+    "set_fee_timeout",
 )
 #: Fields each action accepts besides do/by/order/expect_error/note.
 ACTION_FIELDS: dict[str, frozenset[str]] = {
@@ -95,6 +98,8 @@ ACTION_FIELDS: dict[str, frozenset[str]] = {
     "vote": frozenset({"buyer_share"}),
     "withdraw": frozenset({"token", "to"}),
     "import_events": frozenset({"file", "customs_by", "relay_by"}),
+    "set_fee": frozenset({"fee"}),
+    "set_fee_timeout": frozenset({"timeout"}),
 }
 #: Fields an action cannot do without.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -102,9 +107,11 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "evidence": ("evidence",),
     "vote": ("buyer_share",),
     "import_events": ("file",),
+    "set_fee": ("fee",),
+    "set_fee_timeout": ("timeout",),
 }
 #: Actions about no particular order.
-NO_ORDER = frozenset({"withdraw", "pause", "unpause"})
+NO_ORDER = frozenset({"withdraw", "pause", "unpause", "set_fee", "set_fee_timeout"})
 #: Who acts when `by` is left out (a role of the order, or the operator).
 DEFAULT_BY = {
     "register": "buyer",
@@ -119,6 +126,8 @@ DEFAULT_BY = {
     "default": "operator",
     "pause": "operator",
     "unpause": "operator",
+    "set_fee": "operator",
+    "set_fee_timeout": "operator",
 }
 ORDER_EXPECT_FIELDS = ("seller_received", "buyer_refunded", "fee", "locked", "deposit")
 REPUTATION_FIELDS = ("completed", "disputes_opened", "disputes_won", "disputes_lost", "on_time")
@@ -215,6 +224,8 @@ def _check_window(value: Any) -> str | int | None:
 #: (DisputeArbitration), in seconds.
 FEE_TIMEOUT_BOUNDS = (3_600, 30 * 86_400)
 RULING_PERIOD_BOUNDS = (1, 365 * 86_400)
+#: An order's ruling timeout (TradeEscrow): how long the arbitrator has before an even split.
+RULING_TIMEOUT_BOUNDS = (30 * 86_400, 730 * 86_400)
 
 
 def check_fee(value: Any) -> str:
@@ -303,8 +314,17 @@ class OrderSpec(_Model):
     terms_uri: str = ""
     origin: str | None = None  # UN/LOCODE: port of loading or named place
     destination: str | None = None  # UN/LOCODE: port of discharge or named place
+    # Who may clear, hold and inspect this order (default: every customs / inspector party).
+    customs: list[str] | None = None
+    inspectors: list[str] | None = None
+    max_fee: str | None = None  # the highest platform fee the seller accepts (default: in force)
+    ruling_timeout: str | int | None = None  # the arbitrator's time to rule (default 180d)
 
     _document = field_validator("document", mode="before")(check_document)
+    _max_fee = field_validator("max_fee", mode="before")(lambda v: v if v is None else check_fee(v))
+    _ruling_timeout = field_validator("ruling_timeout", mode="before")(
+        lambda v: v if v is None else check_bounds("ruling_timeout", RULING_TIMEOUT_BOUNDS)(v)
+    )
 
     @field_validator("origin", "destination", mode="before")
     @classmethod
@@ -364,8 +384,14 @@ class ActionStep(_Model):
     to: str | None = None
     file: str | None = None  # import_events: the DCSA feed, beside the scenario file
     customs_by: str | None = None  # import_events: the customs party that signs customs events
+    fee: str | None = None  # set_fee: the platform fee, like 1%
+    timeout: str | int | None = None  # set_fee_timeout: the arbitration fee timeout, like 1d
 
     _document = field_validator("document", mode="before")(check_document)
+    _fee = field_validator("fee", mode="before")(lambda v: v if v is None else check_fee(v))
+    _timeout = field_validator("timeout", mode="before")(
+        lambda v: v if v is None else check_bounds("timeout", FEE_TIMEOUT_BOUNDS)(v)
+    )
 
     @field_validator("do", mode="before")
     @classmethod
@@ -542,6 +568,25 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
                 raise ScenarioInvalid(
                     file, f"order '{name}', field 'panel'", f"no party named {member!r}"
                 )
+        for key, role in (("customs", "customs"), ("inspectors", "inspector")):
+            named = getattr(order, key)
+            if named is None:
+                continue
+            if len(named) > 4:
+                raise ScenarioInvalid(
+                    file, f"order '{name}', field '{key}'", "an order names at most four"
+                )
+            for member in named:
+                if member not in parties:
+                    raise ScenarioInvalid(
+                        file, f"order '{name}', field '{key}'", f"no party named {member!r}"
+                    )
+                if parties[member].role != role:
+                    raise ScenarioInvalid(
+                        file,
+                        f"order '{name}', field '{key}'",
+                        f"{member} is a {parties[member].role}, not a {role} party",
+                    )
         _check_order_conflicts(file, str(name), order, parties)
         price = parse_amount(order.price)
         symbol = price.symbol
@@ -719,7 +764,9 @@ def _check_expectation(
         "order",
         "status",
         "stage",
+        "clearance",
         "on_hold",
+        "late",
         "balance",
         "owed",
         "reputation",
@@ -728,7 +775,11 @@ def _check_expectation(
     for key in expect:
         if key not in known:
             raise ScenarioInvalid(file, f"{label}, field 'expect.{key}'", "unknown expectation")
-    order_keys = [k for k in expect if k in ("status", "stage", "on_hold", *ORDER_EXPECT_FIELDS)]
+    order_keys = [
+        k
+        for k in expect
+        if k in ("status", "stage", "clearance", "on_hold", "late", *ORDER_EXPECT_FIELDS)
+    ]
     if order_keys and "order" not in expect:
         raise ScenarioInvalid(
             file, f"{label}, field 'expect.order'", f"{order_keys[0]} needs an order"
@@ -745,6 +796,15 @@ def _check_expectation(
     except ValueError as exc:
         key = "status" if "status" in expect else "stage"
         raise ScenarioInvalid(file, f"{label}, field 'expect.{key}'", str(exc)) from None
+    if "clearance" in expect and str(expect["clearance"]).lower() not in _CLEARANCE_NAMES:
+        raise ScenarioInvalid(
+            file,
+            f"{label}, field 'expect.clearance'",
+            "one of none, export_cleared, import_cleared",
+        )
+    for key in ("on_hold", "late"):
+        if key in expect and not isinstance(expect[key], bool):
+            raise ScenarioInvalid(file, f"{label}, field 'expect.{key}'", "true or false")
     for key in ORDER_EXPECT_FIELDS:
         if key in expect:
             _check_comparison(file, f"{label}, field 'expect.{key}'", expect[key], tokens)
@@ -780,6 +840,9 @@ def _check_expectation(
                     )
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise ScenarioInvalid(file, field_where, "a whole number")
+
+
+_CLEARANCE_NAMES = ("none", "export_cleared", "import_cleared")
 
 
 def _check_comparison(
@@ -986,6 +1049,7 @@ class _Runner:
             for holder, amount in spec.mint.items():
                 txs.append(_tx(c.mint(token, self.addr[holder], token.units(parse_amount(amount)))))
         arbitrators = s.parties_with("arbitrator")
+        customs, inspectors = s.parties_with("customs"), s.parties_with("inspector")
         for name, ospec in s.orders.items():
             panel = ospec.panel if ospec.panel is not None else arbitrators
             valid_until = 0
@@ -1008,8 +1072,24 @@ class _Runner:
                 terms_uri=ospec.terms_uri,
                 origin=ospec.origin,
                 destination=ospec.destination,
+                customs=[self.addr[p] for p in (ospec.customs or customs)],
+                inspectors=[self.addr[p] for p in (ospec.inspectors or inspectors)],
+                max_fee=ospec.max_fee if ospec.max_fee is not None else fee,
+                ruling_timeout=ospec.ruling_timeout or 0,
             )
         return txs
+
+    def fee_cap(self, name: str) -> Trade:
+        """The order as its seller signs it now: with the fee in force as its cap, unless the
+        file gives the order a max_fee (a quote commits to the fee of the moment)."""
+        trade = self.trades[name]
+        if self.s.orders[name].max_fee is None:
+            fee = self.c.fee_bps()
+            if fee != trade.terms.max_fee_bps:
+                terms = dataclasses.replace(trade.terms, max_fee_bps=fee)
+                trade = self.c._trade(trade.order, terms, trade.terms_uri)
+                self.trades[name] = trade
+        return trade
 
     def who(self, step: ActionStep) -> ChecksumAddress:
         if step.by is not None:
@@ -1028,10 +1108,18 @@ class _Runner:
         do = step.do
         if do == "quote":
             assert trade is not None and step.order is not None
+            trade = self.fee_cap(step.order)
             self.quotes[step.order] = c.sign_quote(trade, by=by)
             return []
         if do == "register":
-            return [c.register(trade, by=by)]  # type: ignore[arg-type]
+            assert step.order is not None
+            return [c.register(self.fee_cap(step.order), by=by)]
+        if do == "set_fee":
+            assert step.fee is not None
+            return [c.set_fee(step.fee)]
+        if do == "set_fee_timeout":
+            assert step.timeout is not None
+            return [c.set_fee_timeout(step.timeout)]
         if do == "accept":
             return [c.accept(trade, by=by)]  # type: ignore[arg-type]
         if do == "fund":
@@ -1165,8 +1253,22 @@ class _Runner:
                 want = Status.parse(str(expect["status"]))
                 self._check("status", state.status == want, state.status.label, want.label)
             if "stage" in expect:
-                want_stage = Stage.parse(str(expect["stage"]))
-                self._check("stage", state.stage == want_stage, state.stage.label, want_stage.label)
+                wanted = Stage.parse(str(expect["stage"]))
+                # A clearance is the customs track's stage; the rest are the carrier's.
+                clearance = wanted in (Stage.EXPORT_CLEARED, Stage.IMPORT_CLEARED)
+                recorded = state.clearance if clearance else state.stage
+                track = "clearance" if clearance else "stage"
+                self._check(track, recorded == wanted, recorded.label, wanted.label)
+            if "clearance" in expect:
+                wanted = Stage.parse(str(expect["clearance"]))
+                self._check(
+                    "clearance", state.clearance == wanted, state.clearance.label, wanted.label
+                )
+            if "late" in expect:
+                late = state.picked_up_late or (
+                    state.stage == Stage.DELIVERED and not state.delivered_on_time
+                )
+                self._check("late", late == bool(expect["late"]), late, bool(expect["late"]))
             if "on_hold" in expect:
                 want_hold = bool(expect["on_hold"])
                 self._check("on_hold", state.on_hold == want_hold, state.on_hold, want_hold)
@@ -1385,6 +1487,13 @@ def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
         return
     except StepFailed as exc:
         sr.outcome, sr.message = "failed", str(exc)
+        return
+    except UnsafeTerms as exc:  # the client's refusal, before sending: expectable by name
+        sr.error = "UnsafeTerms"
+        if step.expect_error in ("any", "UnsafeTerms"):
+            sr.outcome, sr.message = "reverted as expected", str(exc)
+        else:
+            sr.outcome, sr.message = "failed", str(exc)
         return
     except TradelaneError as exc:
         sr.outcome, sr.message = "failed", str(exc)

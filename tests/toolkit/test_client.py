@@ -17,18 +17,7 @@ from tradelane.types import CheckpointKind, Incoterm, Stage, Status
 
 
 @pytest.fixture
-def client(chain, suite, artifacts):
-    return TradeClient(chain, suite, artifacts=artifacts)
-
-
-@pytest.fixture
-def judge(client, arbitrators):
-    client.register_arbitrator(arbitrators[0])
-    return arbitrators[0]
-
-
-@pytest.fixture
-def trade(client, buyer, seller, carrier, judge):
+def trade(client, buyer, seller, carrier, judge, customs):
     return client.new_trade(
         buyer=buyer,
         seller=seller,
@@ -42,6 +31,7 @@ def trade(client, buyer, seller, carrier, judge):
         panel=[judge],
         document="PO-1",
         terms_uri="ipfs://po-1",
+        customs=[customs],
     )
 
 
@@ -91,9 +81,10 @@ def test_quote_funds_and_milestones_release(client, chain, trade, customs, carri
     released = result.event("MilestoneReleased")
     assert released is not None and released.args["toSeller"] == 45 * 10**16
     state = client.state(trade)
-    assert (state.status, state.stage, state.released_bps) == (
+    assert (state.status, state.stage, state.clearance, state.released_bps) == (
         Status.IN_TRANSIT,
-        Stage.EXPORT_CLEARED,
+        Stage.PICKED_UP,  # the carrier's track
+        Stage.EXPORT_CLEARED,  # customs' track
         3000,
     )
     money = client.money(trade)

@@ -48,7 +48,7 @@ def timeline_table(
             cells.append(_utc(event_time) if event_time is not None else "")
         cells += [
             client.name_of(entry.actor),
-            entry.action,
+            entry.action + (" (late)" if entry.late else ""),
             entry.location,
             entry.document,
             entry.money,
