@@ -145,8 +145,13 @@ validates one without a chain.
 
 def _notebook() -> str:
     cells = []
-    for kind, source in NOTEBOOK_CELLS:
-        cell: dict[str, object] = {"cell_type": kind, "metadata": {}, "source": source}
+    for index, (kind, source) in enumerate(NOTEBOOK_CELLS):
+        cell: dict[str, object] = {
+            "cell_type": kind,
+            "id": f"first-trade-{index}",
+            "metadata": {},
+            "source": source,
+        }
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
         cells.append(cell)

@@ -255,7 +255,7 @@ def test_revert_fields_read_as_people_write_them():
 
 SMALL = (
     "name: {name}\n"
-    "parties: {{alice: buyer, bob: seller, dhl: carrier}}\n"
+    "parties: {{alice: buyer, bob: seller, dhl: carrier, judge: arbitrator}}\n"
     "orders:\n"
     "  po-1: {{buyer: alice, seller: bob, carrier: dhl, price: 1 ETH}}\n"
     "steps:\n"
