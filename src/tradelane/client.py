@@ -503,7 +503,9 @@ class TradeClient:
     # ------------------------------------------------------------------ preflight checks
 
     def _refuse(self, name: str, **fields: Any) -> None:
-        raise self.errors.make(name, **fields)
+        revert = self.errors.make(name, **fields)
+        revert.names = self.names
+        raise revert
 
     def _check_status(self, trade: Trade, *allowed: Status) -> OrderState:
         state = self.state(trade)
@@ -1185,6 +1187,7 @@ class TradeClient:
         if data is None:
             return exc
         revert = self.errors.decode(data)
+        revert.names = self.names
         if to:
             revert.contract = self.events.contract_name(to) or to
         return revert

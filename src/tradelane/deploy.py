@@ -162,6 +162,11 @@ def _deploy(
     except TradelaneError as exc:  # already one line (a real network's Signer)
         raise DeploymentError(f"deploying {artifact.name} failed: {exc}") from None
     except Exception as exc:
+        from tradelane._client.reverts import ErrorDecoder, revert_data
+
+        data = revert_data(exc)
+        if data is not None:  # the constructor's own error, by name and fields
+            exc = ErrorDecoder({artifact.name: artifact.abi}).decode(data)
         raise DeploymentError(
             f"deploying {artifact.name}({', '.join(map(str, args))}) failed: {exc}"
         ) from exc
@@ -250,7 +255,9 @@ def deploy_suite(
         raise DeploymentError("none of the suite's contracts is compiled; is contracts/ empty?")
 
     chain_id = chain.chain_id
-    persist = chain.kind != "eth-tester" if write_manifest is None else write_manifest
+    # a chain this process started (eth-tester, --chain anvil) dies with it: its manifest would
+    # overwrite the record of a lasting node with the same chain id (a `tradelane node`)
+    persist = chain.persistent if write_manifest is None else write_manifest
     path = manifest_path(chain_id, manifest_dir)
     settings = _settings_of(admin_addr, treasury_addr, all_params)
     if persist and reuse and (existing := _reusable(chain, path, present, artifacts, settings)):
