@@ -380,7 +380,7 @@ class TradeClient:
         deliver_within: str | int = "30d",
         inspection: str | int = "3d",
         milestones: Mapping[str | Stage, str | int] | Sequence[Milestone] | None = None,
-        panel: Sequence[str] = (),
+        panel: Sequence[str] | None = None,
         arbitrator: str | None = None,
         valid_until: int = 0,
         nonce: int | None = None,
@@ -434,9 +434,12 @@ class TradeClient:
             max_fee_bps=fee_cap,
             ruling_timeout=parse_duration(ruling_timeout) if ruling_timeout else 0,
             milestones=tuple(ms),
-            arbitrator_extra_data=abi_encode(
-                ["address[]"], [[to_checksum_address(p) for p in panel]]
-            ),
+            # No panel named: empty extra data, which DisputeArbitration reads as the
+            # deployment's default panel (ERC-792's usual form); the preflight refuses it if
+            # none is set. A list (even an empty one) is sent as that panel.
+            arbitrator_extra_data=b""
+            if panel is None
+            else abi_encode(["address[]"], [[to_checksum_address(p) for p in panel]]),
             customs=tuple(to_checksum_address(a) for a in customs),
             inspectors=tuple(to_checksum_address(a) for a in inspectors),
         )
@@ -549,7 +552,8 @@ class TradeClient:
         names = {o.buyer: "buyer", o.seller: "seller", t.carrier: "carrier"}
         problems: list[str] = []
         if t.arbitrator == self.arbitration.address:
-            for member in t.panel:
+            members = t.panel if t.arbitrator_extra_data else self.default_panel()
+            for member in members:
                 if member in names:
                     problems.append(
                         f"the arbitration panel includes the order's {names[member]} "
