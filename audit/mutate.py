@@ -35,6 +35,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -51,6 +52,7 @@ from tradelane.errors import CompilationError  # noqa: E402
 
 TRIAGE = ROOT / "audit" / "mutate-triage.json"
 CACHE = ROOT / "build" / "mutants"
+RESULTS = CACHE / "results.json"  # the last run's results, rewritten after each mutant
 
 #: The money paths: per file, the functions whose bodies are mutated. A name the source no
 #: longer has is reported, not an error, so the list survives the contracts' rewrites.
@@ -387,7 +389,7 @@ def generate(file: str, text: str, wanted: tuple[str, ...]) -> tuple[list[Mutant
             literal = m.group(0)
             value = int(literal.replace("_", ""), 0)
             if value == 0:
-                continue  # address(0), bytes32(0), `!= 0`: the operator and guard mutants cover them
+                continue  # address(0), `!= 0`...: the operator and guard mutants cover them
             fmt = (lambda v: hex(v)) if literal.startswith("0x") else str
             add(f, pos, pos + len(literal), fmt(value + 1), "const+1")
             if value > 1:
@@ -428,13 +430,20 @@ def named_mutant(n: Named, text: str) -> Mutant:
 
 
 def all_mutants(sources: dict[str, str]) -> tuple[list[Mutant], dict[str, list[str]]]:
+    """The named mutants, then the generated ones taken in turn from each function (its
+    first, then every function's second...), so that a run cut short has sampled them all."""
     mutants: list[Mutant] = [named_mutant(n, sources[n.file]) for n in NAMED]
     missing: dict[str, list[str]] = {}
+    by_function: dict[tuple[str, str], list[Mutant]] = {}
     for file, wanted in MONEY_PATHS.items():
         generated, absent = generate(file, sources[file], wanted)
-        mutants += generated
+        for m in generated:
+            by_function.setdefault((m.file, m.function), []).append(m)
         if absent:
             missing[file] = absent
+    queues = list(by_function.values())
+    while any(queues):
+        mutants += [q.pop(0) for q in queues if q]
     return mutants, missing
 
 
@@ -528,8 +537,11 @@ import json, os, sys, time
 import pytest
 
 class Failures:
-    def __init__(self):
+    def __init__(self, first_ones):
         self.first = ""
+        self.rank = {nodeid: i for i, nodeid in enumerate(first_ones)}
+    def pytest_collection_modifyitems(self, items):
+        items.sort(key=lambda item: self.rank.get(item.nodeid, len(self.rank)))
     def pytest_runtest_logreport(self, report):
         if report.failed and not self.first:
             self.first = report.nodeid
@@ -537,7 +549,7 @@ class Failures:
 for line in sys.stdin:
     job = json.loads(line)
     os.environ["TRADELANE_ARTIFACTS"] = job["artifacts"]
-    plugin = Failures()
+    plugin = Failures(job["first"])
     started = time.monotonic()
     with open(job["log"], "w") as log:
         out, err = sys.stdout, sys.stderr
@@ -546,7 +558,8 @@ for line in sys.stdin:
             code = pytest.main(job["args"], plugins=[plugin])
         finally:
             sys.stdout, sys.stderr = out, err
-    print(json.dumps({"code": int(code), "first": plugin.first, "seconds": time.monotonic() - started}), flush=True)
+    seconds = time.monotonic() - started
+    print(json.dumps({"code": int(code), "first": plugin.first, "seconds": seconds}), flush=True)
 """
 
 
@@ -570,13 +583,24 @@ class Worker:
             )
         return self.proc
 
-    def run(self, artifacts: Path, label: str, timeout: float) -> tuple[str, str, float]:
-        """("passed" | "failed" | "timeout" | "error", first failing test, seconds)."""
+    def run(
+        self, artifacts: Path, label: str, timeout: float, first: list[str] | None = None
+    ) -> tuple[str, str, float]:
+        """("passed" | "failed" | "timeout" | "error", first failing test, seconds). The
+        tests in `first` run first (the rest in file order)."""
         proc = self._start()
         assert proc.stdin and proc.stdout
         log = self.logs / (re.sub(r"\W+", "_", label) + ".log")
         proc.stdin.write(
-            json.dumps({"artifacts": str(artifacts), "log": str(log), "args": self.args}) + "\n"
+            json.dumps(
+                {
+                    "artifacts": str(artifacts),
+                    "log": str(log),
+                    "args": self.args,
+                    "first": first or [],
+                }
+            )
+            + "\n"
         )
         proc.stdin.flush()
         started = time.monotonic()
@@ -639,7 +663,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.list:
         return {"mutants": [asdict(m) for m in mutants], "missing_functions": missing}
 
-    if args.resume:
+    if args.resume and Path(args.resume).exists():
         previous = {m["name"]: m for m in json.loads(Path(args.resume).read_text())["mutants"]}
         for m in todo:
             old = previous.get(m.name)
@@ -655,17 +679,36 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base_dir = CACHE / "base"
     for name, artifact in builder.base.items():
         write_json_atomic(base_dir / f"{name}.json", artifact.to_json())
-    say = (lambda *_: None) if args.json else (lambda s: print(s, file=sys.stderr, flush=True))
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
     baseline, first, base_seconds = workers[0].run(base_dir, "baseline", 900)
     if baseline != "passed":
         raise SystemExit(
-            f"error: the unmutated sources fail the chosen tests ({baseline} {first}): fix that first"
+            f"error: the unmutated sources fail the chosen tests ({baseline} {first}): "
+            "fix that first"
         )
     timeout = max(args.timeout, 4 * base_seconds)
     say(
-        f"baseline: {len(args.tests)} test files pass in {base_seconds:.1f}s; {len(todo)} mutants to run"
+        f"baseline: {len(args.tests)} test files pass in {base_seconds:.1f}s; "
+        f"{len(todo)} mutants to run"
     )
     queue = list(reversed(todo))
+
+    def killers(m: Mutant) -> list[str]:
+        """The tests most likely to kill `m`: those that killed mutants of its function,
+        latest first, then the others by how many they killed (a mutant dies sooner)."""
+        with lock:
+            dead = [x for x in mutants if x.killed_by]
+        same = [x.killed_by for x in reversed(dead) if (x.file, x.function) == (m.file, m.function)]
+        counts: dict[str, int] = {}
+        for x in dead:
+            counts[x.killed_by] = counts.get(x.killed_by, 0) + 1
+        return list(dict.fromkeys([*same, *sorted(counts, key=lambda t: -counts[t])]))
+
+    lock = threading.Lock()
     done = [0]
 
     def lane(worker: Worker) -> None:
@@ -676,7 +719,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if folder is None:
                 m.status = "stillborn"
             else:
-                outcome, first, _ = worker.run(folder, m.name, timeout)
+                outcome, first, _ = worker.run(folder, m.name, timeout, killers(m))
                 m.status = {"passed": "survived", "failed": "killed", "timeout": "timeout"}.get(
                     outcome, "error"
                 )
@@ -685,6 +728,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     m.detail = first
             m.seconds = round(time.monotonic() - t0, 1)
             done[0] += 1
+            with lock:  # progress kept for --resume, should the run be cut short
+                write_json_atomic(
+                    RESULTS, summary(mutants, missing, time.monotonic() - started, triage), indent=1
+                )
             say(f"[{done[0]}/{len(todo)}] {m.status:9} {m.name}  {m.killed_by}")
 
     try:
@@ -743,7 +790,8 @@ def report(result: dict[str, Any]) -> None:
     score = "n/a" if result["score"] is None else f"{100 * result['score']:.1f}%"
     print(
         f"{result['total']} mutants: {result['killed']} killed, {result['timeout']} timeout, "
-        f"{result['survived']} survived, {result['stillborn']} stillborn, {result['equivalent']} equivalent, "
+        f"{result['survived']} survived, {result['stillborn']} stillborn, "
+        f"{result['equivalent']} equivalent, "
         f"{result['not_applicable']} not applicable, {result['error']} error; "
         f"score {score}; {result['seconds']:.0f}s"
     )
@@ -752,6 +800,7 @@ def report(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
         "--sample",
         action="store_true",
@@ -767,7 +816,12 @@ def main(argv: list[str] | None = None) -> int:
         "--jobs", type=int, default=2, help="mutants compiled and tested at once (default 2)"
     )
     parser.add_argument(
-        "--resume", metavar="JSON", help="keep the kills of an earlier --json run; rerun the rest"
+        "--resume",
+        nargs="?",
+        const=str(RESULTS),
+        metavar="JSON",
+        help="keep the kills (and stillbirths) of an earlier run's results, by default the last "
+        "run's (build/mutants/results.json), and run the rest",
     )
     parser.add_argument(
         "--timeout",

@@ -87,7 +87,10 @@ def test_only_d_terms_let_the_buyer_reclaim_after_a_late_delivery(desk: Desk) ->
             assert trade.status() == "refunded"
         else:
             args = desk.reverts("EscrowRiskWithBuyer", refund, trade.buyer)
-            assert args == (trade.id, ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS"].index(incoterm))
+            assert args == (
+                trade.id,
+                ["EXW", "FCA", "CPT", "CIP", "DAP", "DPU", "DDP", "FAS"].index(incoterm),
+            )
 
 
 def test_delivery_at_the_deliver_by_second_is_on_time_and_a_second_later_is_not(desk: Desk) -> None:
@@ -141,7 +144,9 @@ def test_settle_waits_for_a_hold_to_be_lifted(desk: Desk) -> None:
     desk.time_travel(5 * DAY)
     settle = desk.escrow.functions.settle(trade.order, trade.terms)
     assert desk.reverts("EscrowOnHold", settle, desk.p["outsider"]) == (trade.id,)
-    desk.reverts("EscrowOnHold", desk.escrow.functions.confirm(trade.order, trade.terms_hash), trade.buyer)
+    desk.reverts(
+        "EscrowOnHold", desk.escrow.functions.confirm(trade.order, trade.terms_hash), trade.buyer
+    )
     desk.record(trade, "release")
     desk.settle(trade)
     assert trade.status() == "completed"
@@ -194,7 +199,9 @@ def test_the_opener_cannot_pay_the_other_side_fee_and_the_payment_is_exact(desk:
 # ---------------------------------------------------------------- rulings
 
 
-def ruled(desk: Desk, buyer_bps: int, *, fee_bps: int = 0, released: bool = False) -> dict[str, Any]:
+def ruled(
+    desk: Desk, buyer_bps: int, *, fee_bps: int = 0, released: bool = False
+) -> dict[str, Any]:
     """A USDC order disputed by the buyer (after 20% was released if `released`) and ruled by a
     one-member panel: what each side received, in USDC and in ETH (the deposits)."""
     if fee_bps:
@@ -273,7 +280,9 @@ def test_a_vote_after_the_decision_is_refused(desk: Desk) -> None:
     desk.vote(dispute_id, judges[1], 3000)
     assert trade.status() == "resolved"
     assert arb.currentRuling(dispute_id).call() == 3001
-    assert desk.reverts("ArbitrationDisputeSolved", arb.vote(dispute_id, 1), judges[2]) == (dispute_id,)
+    assert desk.reverts("ArbitrationDisputeSolved", arb.vote(dispute_id, 1), judges[2]) == (
+        dispute_id,
+    )
     assert not arb.hasVoted(dispute_id, judges[2]).call()
 
 
@@ -334,7 +343,12 @@ def test_fees_on_every_tranche_and_on_completion(desk: Desk) -> None:
     start = usdc(desk, seller)
     expected_paid = 0
     expected_fee = 0
-    for stage, bps in (("picked_up", 1000), ("export_cleared", 0), ("loaded", 2000), ("departed", 500)):
+    for stage, bps in (
+        ("picked_up", 1000),
+        ("export_cleared", 0),
+        ("loaded", 2000),
+        ("departed", 500),
+    ):
         desk.record(trade, stage)
         tranche = PRICE * bps // 10_000
         expected_fee += tranche * 150 // 10_000
@@ -351,7 +365,9 @@ def test_fees_on_every_tranche_and_on_completion(desk: Desk) -> None:
 
 
 def test_a_release_during_a_dispute_pays_nothing(desk: Desk) -> None:
-    trade, _ = funded(desk, token=desk.usdc.address, price=PRICE, milestones=[("export_cleared", 5000)])
+    trade, _ = funded(
+        desk, token=desk.usdc.address, price=PRICE, milestones=[("export_cleared", 5000)]
+    )
     desk.record(trade, "picked_up")
     desk.record(trade, "hold")
     desk.record(trade, "export_cleared")
