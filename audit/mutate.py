@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from tradelane import compiler  # noqa: E402
 from tradelane._files import write_json_atomic  # noqa: E402
 from tradelane._settings import compiler_settings  # noqa: E402
-from tradelane.errors import CompilationError  # noqa: E402
+from tradelane.errors import CompilationError, SetupError  # noqa: E402
 
 TRIAGE = ROOT / "audit" / "mutate-triage.json"
 CACHE = ROOT / "build" / "mutants"
@@ -185,6 +185,8 @@ TESTS = (
     "tests/contracts/test_lifecycle.py",
     "tests/contracts/test_branches.py",
 )
+#: What the sample runs against: the edge tests alone kill every sampled mutant.
+SAMPLE_TESTS = ("tests/contracts/test_edges.py",)
 
 
 # --- parsing ---------------------------------------------------------------------------
@@ -696,6 +698,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"{len(todo)} mutants to run"
     )
     queue = list(reversed(todo))
+    results_file = RESULTS.with_name("sample-results.json") if args.sample else RESULTS
 
     def killers(m: Mutant) -> list[str]:
         """The tests most likely to kill `m`: those that killed mutants of its function,
@@ -730,7 +733,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             done[0] += 1
             with lock:  # progress kept for --resume, should the run be cut short
                 write_json_atomic(
-                    RESULTS, summary(mutants, missing, time.monotonic() - started, triage), indent=1
+                    results_file,
+                    summary(mutants, missing, time.monotonic() - started, triage),
+                    indent=1,
                 )
             say(f"[{done[0]}/{len(todo)}] {m.status:9} {m.name}  {m.killed_by}")
 
@@ -830,12 +835,14 @@ def main(argv: list[str] | None = None) -> int:
         help="seconds of tests per mutant (default 120, at least 3x the baseline)",
     )
     parser.add_argument(
-        "--tests", nargs="+", default=TESTS, help="test files to run against each mutant"
+        "--tests", nargs="+", default=None, help="test files to run against each mutant"
     )
     args = parser.parse_args(argv)
+    if args.tests is None:
+        args.tests = SAMPLE_TESTS if args.sample else TESTS
     try:
         result = run(args)
-    except (CompilationError, compiler.SetupError) as exc:
+    except (CompilationError, SetupError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.list:

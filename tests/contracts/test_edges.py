@@ -95,7 +95,7 @@ def test_only_d_terms_let_the_buyer_reclaim_after_a_late_delivery(desk: Desk) ->
 
 def test_delivery_at_the_deliver_by_second_is_on_time_and_a_second_later_is_not(desk: Desk) -> None:
     seller = desk.p["seller"]
-    for late, expected in ((0, 1), (1, 0)):
+    for late, on_time_count in ((0, 1), (1, 1)):
         trade, at = funded(desk, deliver_within=10 * DAY, inspection=DAY)
         desk.record(trade, "picked_up")
         desk.at(at + 10 * DAY + late)
@@ -104,7 +104,7 @@ def test_delivery_at_the_deliver_by_second_is_on_time_and_a_second_later_is_not(
         assert state["delivered_on_time"] is (late == 0)
         assert state["status"] == "delivered"
         desk.confirm(trade)
-        assert desk.escrow.functions.reputation(seller, ETH).call()[4] == 1  # the first only
+        assert desk.escrow.functions.reputation(seller, ETH).call()[4] == on_time_count
 
 
 # ---------------------------------------------------------------- inspection window
@@ -217,6 +217,13 @@ def ruled(
     owed = desk.owed(treasury, trade.token)
     receipt = desk.vote(dispute_id, desk.p["arbitrators"][0], buyer_bps)
     (resolved,) = desk.events(receipt, desk.escrow, "DisputeResolved")
+    state = trade.state()
+    assert (state["status"], state["dispute_deadline"], state["dispute_deposit"]) == (
+        "resolved",
+        0,
+        0,
+    )
+    assert desk.balance(desk.escrow.address) == 0
     return {
         "trade": trade,
         "event": resolved,
@@ -326,6 +333,8 @@ def test_ruling_period_ends_at_the_exact_second(desk: Desk) -> None:
     gained = [desk.balance(j) - b for j, b in zip(judges, before, strict=True)]
     assert gained == [cost - 2 * share, share, share]
     assert sum(gained) == cost
+    assert desk.arbitration.functions.owed(ETH).call() == 0
+    assert desk.balance(desk.arbitration.address) == 0
 
 
 # ---------------------------------------------------------------- fees, holds and milestones
@@ -337,25 +346,26 @@ def test_fees_on_every_tranche_and_on_completion(desk: Desk) -> None:
         desk,
         token=desk.usdc.address,
         price=PRICE,
-        milestones=[("picked_up", 1000), ("loaded", 2000), ("departed", 500), ("arrived", 500)],
+        milestones=[("picked_up", 1001), ("loaded", 1999), ("departed", 501), ("arrived", 499)],
     )
     treasury, seller = desk.p["treasury"], trade.seller
     start = usdc(desk, seller)
     expected_paid = 0
     expected_fee = 0
     for stage, bps in (
-        ("picked_up", 1000),
+        ("picked_up", 1001),
         ("export_cleared", 0),
-        ("loaded", 2000),
-        ("departed", 500),
+        ("loaded", 1999),
+        ("departed", 501),
     ):
-        desk.record(trade, stage)
+        receipt = desk.record(trade, stage)
+        assert len(desk.events(receipt, desk.escrow, "MilestoneReleased")) == (1 if bps else 0)
         tranche = PRICE * bps // 10_000
         expected_fee += tranche * 150 // 10_000
         expected_paid += tranche - tranche * 150 // 10_000
         assert usdc(desk, seller) - start == expected_paid, stage
         assert desk.owed(treasury, trade.token) == expected_fee, stage
-    assert trade.state()["released_bps"] == 3500
+    assert trade.state()["released_bps"] == 3501
     desk.record(trade, "delivered")  # arrived is skipped: its tranche comes with delivery
     assert trade.state()["released_bps"] == 4000
     desk.confirm(trade)
@@ -493,3 +503,80 @@ def test_confirm_pays_the_rest_less_the_fee_and_counts_the_trade(desk: Desk) -> 
     assert completed["fee"] == rest // 100
     rep = desk.escrow.functions.reputation(trade.seller, trade.token).call()
     assert (rep[0], rep[5]) == (1, PRICE)
+
+
+# ---------------------------------------------------------------- guards of the money paths
+
+
+def test_no_second_payout_and_no_payout_before_its_time(desk: Desk) -> None:
+    trade, _ = funded(desk, price=ETHER)
+    confirm = desk.escrow.functions.confirm(trade.order, trade.terms_hash)
+    desk.reverts("OrderUnauthorized", confirm, trade.seller)
+    desk.record(trade, "picked_up")
+    settle = desk.escrow.functions.settle(trade.order, trade.terms)
+    desk.time_travel(30 * DAY)
+    desk.reverts("OrderInvalidStatus", settle, desk.p["outsider"])  # not delivered
+    desk.confirm(trade)
+    desk.reverts("OrderInvalidStatus", confirm, trade.buyer)
+    desk.reverts("OrderInvalidStatus", settle, desk.p["outsider"])
+    refund = desk.escrow.functions.refund(trade.order, trade.terms)
+    desk.reverts("OrderInvalidStatus", refund, trade.buyer)
+    fn = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    desk.reverts("OrderInvalidStatus", fn, trade.buyer, value=desk.cost())
+    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    desk.reverts("OrderInvalidStatus", pay, trade.seller, value=desk.cost())
+    enforce = desk.escrow.functions.enforceFeeTimeout(trade.order, trade.terms_hash)
+    desk.reverts("OrderInvalidStatus", enforce, desk.p["outsider"])
+    assert desk.balance(desk.escrow.address) == 0
+
+
+def test_fee_default_gives_the_opener_only_what_is_still_locked(desk: Desk) -> None:
+    trade, _ = funded(desk, token=desk.usdc.address, price=PRICE, milestones=[("picked_up", 3000)])
+    desk.record(trade, "picked_up")
+    desk.dispute(trade)
+    desk.time_travel(2 * DAY + 1)
+    before = usdc(desk, trade.buyer)
+    enforce = desk.escrow.functions.enforceFeeTimeout(trade.order, trade.terms_hash)
+    desk.send(enforce, desk.p["outsider"])
+    assert usdc(desk, trade.buyer) - before == PRICE * 7000 // 10_000
+    assert usdc(desk, desk.escrow.address) == 0
+
+
+def test_only_the_arbitrator_of_a_dispute_rules_it(desk: Desk) -> None:
+    fn = desk.escrow.functions.rule(0, 1)
+    assert desk.reverts("EscrowUnknownDispute", fn, desk.p["outsider"]) == (desk.p["outsider"], 0)
+
+
+def test_evidence_is_logged_only_when_given(desk: Desk) -> None:
+    trade, _ = funded(desk)
+    receipt = desk.dispute(trade, evidence="ipfs://photos")
+    (evidence,) = desk.events(receipt, desk.escrow, "Evidence")
+    assert (evidence["party"], evidence["evidence"]) == (trade.buyer, "ipfs://photos")
+    other, _ = funded(desk)
+    assert desk.events(desk.dispute(other), desk.escrow, "Evidence") == []
+
+
+def test_terms_uri_is_logged_only_when_given(desk: Desk) -> None:
+    trade = desk.trade()
+    register = desk.escrow.functions.register(trade.order, trade.terms, "ipfs://po")
+    receipt = desk.send(register, trade.buyer)
+    logged = [e["evidence"] for e in desk.events(receipt, desk.escrow, "MetaEvidence")]
+    assert logged == ["ipfs://po"]
+    bare = desk.trade()
+    receipt = desk.send(desk.escrow.functions.register(bare.order, bare.terms, ""), bare.buyer)
+    assert desk.events(receipt, desk.escrow, "MetaEvidence") == []
+
+
+def test_checkpoint_kinds_out_of_range_are_refused(desk: Desk) -> None:
+    trade, _ = funded(desk)
+    for kind in (0, 16):
+        cp = (kind, b"CNSHA", b"\x00" * 32, "")
+        fn = desk.tracker.functions.record(trade.order, trade.terms, cp)
+        assert desk.reverts("TrackerInvalidKind", fn, trade.carrier) == (kind,)
+    desk.record(trade, "inspection_failed", by=desk.p["inspector"])  # the last kind
+
+
+def test_arbitrator_withdrawal_needs_a_credit(desk: Desk) -> None:
+    judge = desk.p["arbitrators"][0]
+    fn = desk.arbitration.functions.withdraw()
+    assert desk.reverts("ArbitrationNothingToWithdraw", fn, judge) == (judge,)
