@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import difflib
 import hashlib
 import json
@@ -699,12 +700,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     queue = list(reversed(todo))
     results_file = RESULTS.with_name("sample-results.json") if args.sample else RESULTS
+    # The last run's kills order the tests too: a mutant's likely killers run first.
+    history: list[Mutant] = []
+    if results_file.exists():
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            history = [
+                Mutant(x["name"], x["file"], x["function"], x["kind"], killed_by=x["killed_by"])
+                for x in json.loads(results_file.read_text())["mutants"]
+                if x["killed_by"]
+            ]
 
     def killers(m: Mutant) -> list[str]:
         """The tests most likely to kill `m`: those that killed mutants of its function,
         latest first, then the others by how many they killed (a mutant dies sooner)."""
         with lock:
-            dead = [x for x in mutants if x.killed_by]
+            dead = [*history, *(x for x in mutants if x.killed_by)]
         same = [x.killed_by for x in reversed(dead) if (x.file, x.function) == (m.file, m.function)]
         counts: dict[str, int] = {}
         for x in dead:
