@@ -702,12 +702,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     results_file = RESULTS.with_name("sample-results.json") if args.sample else RESULTS
     # The last run's kills order the tests too: a mutant's likely killers run first.
     history: list[Mutant] = []
-    if results_file.exists():
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            history = [
+    for earlier in {RESULTS, results_file}:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            history += [
                 Mutant(x["name"], x["file"], x["function"], x["kind"], killed_by=x["killed_by"])
-                for x in json.loads(results_file.read_text())["mutants"]
-                if x["killed_by"]
+                for x in json.loads(earlier.read_text())["mutants"]
+                if x["killed_by"] and x["killed_by"].split("::")[0] in args.tests
             ]
 
     def killers(m: Mutant) -> list[str]:
