@@ -774,13 +774,15 @@ def summary(
             "error",
         )
     }
-    total = len(mutants) - count["not applicable"]
+    pending = sum(m.status == "pending" for m in mutants)  # a run cut short
+    total = len(mutants) - count["not applicable"] - pending
     counted = total - count["stillborn"] - count["equivalent"]
     killed = count["killed"] + count["timeout"]
     names = {m.name for m in mutants}
     return {
         "total": total,
         **{k.replace(" ", "_"): v for k, v in count.items()},
+        "pending": pending,
         "score": round(killed / counted, 4) if counted else None,
         "seconds": round(seconds, 1),
         "missing_functions": missing,
