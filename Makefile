@@ -34,7 +34,8 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11+ not found on PATH: install python3.11 (with its venv module) or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is older than 3.11: install python3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: cannot create $(VENV) with $(PYTHON): install its venv module (e.g. apt-get install python3.11-venv)" >&2; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@echo "installing the Python packages into $(VENV) (about 2 minutes the first time)..."
+	$(BIN)/python -m pip install --quiet --progress-bar on --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@# ape-solidity finds solc in py-solc-x's folder: point it at .solcx/ (our launcher) unless the user chose one.
 	@echo 'import os; os.environ.setdefault("SOLCX_BINARY_PATH", "$(CURDIR)/.solcx")' \
 		> "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tradelane-solcx.pth"

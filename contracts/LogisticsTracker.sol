@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {AccessControlEnumerable} from "@openzeppelin/contracts/access/extensions/AccessControlEnumerable.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 
@@ -12,15 +12,18 @@ import {Order, Terms, Milestone, Checkpoint, CheckpointKind, Stage, Status} from
 
 /// @title Logistics tracker
 /// @notice Records each order's checkpoints and reports stages and holds to the escrow, which releases money as
-/// the goods move. The order's carrier records transport stages and exceptions; accounts with the customs role
-/// record clearances and holds; accounts with the inspector role record inspections. Any of them may instead
-/// sign a checkpoint (EIP-712, with a deadline and a nonce) for anyone to relay; each signature counts once.
-contract LogisticsTracker is ILogisticsTracker, AccessControl, EIP712 {
+/// the goods move. Who records what is in the order's terms: its carrier records transport stages and
+/// exceptions, its named customs authorities clearances and holds, its named inspectors inspections. The
+/// operator's customs and inspector roles are only a registry of accredited accounts that clients offer by
+/// default: a role reaches no order whose terms do not name the account. Any recorder may instead sign a
+/// checkpoint (EIP-712, with a deadline and its next nonce for the order) for anyone to relay; a signer's
+/// checkpoints for one order are recorded in nonce order, each once, and the signer may revoke unused ones.
+contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 {
     // ---------------------------------------------------------------- constants
 
-    /// @notice Role of customs officers: export and import clearance, holds and their release.
+    /// @notice Registry of accredited customs authorities (offered by clients; an order names its own).
     bytes32 public constant CUSTOMS_ROLE = keccak256("CUSTOMS_ROLE");
-    /// @notice Role of inspectors: inspection results.
+    /// @notice Registry of accredited inspectors (offered by clients; an order names its own).
     bytes32 public constant INSPECTOR_ROLE = keccak256("INSPECTOR_ROLE");
 
     /// @dev EIP-712 type of a relayed checkpoint.
@@ -33,8 +36,8 @@ contract LogisticsTracker is ILogisticsTracker, AccessControl, EIP712 {
     /// @dev The escrow whose orders this tracker records.
     ITradeEscrow private immutable _escrow;
 
-    /// @dev Signed checkpoints already recorded.
-    mapping(bytes32 digest => bool) private _used;
+    /// @dev The nonce each signer's next signed checkpoint for an order must carry.
+    mapping(address signer => mapping(bytes32 orderId => uint256)) private _nextNonce;
 
     // ---------------------------------------------------------------- constructor
 
@@ -76,8 +79,13 @@ contract LogisticsTracker is ILogisticsTracker, AccessControl, EIP712 {
     }
 
     /// @inheritdoc ILogisticsTracker
-    function signatureUsed(bytes32 digest) external view returns (bool) {
-        return _used[digest];
+    function checkpointNonce(address signer, bytes32 id) external view returns (uint256) {
+        return _nextNonce[signer][id];
+    }
+
+    /// @inheritdoc ILogisticsTracker
+    function accredited(bytes32 role) external view returns (address[] memory) {
+        return getRoleMembers(role);
     }
 
     // ---------------------------------------------------------------- external mutating
@@ -100,16 +108,28 @@ contract LogisticsTracker is ILogisticsTracker, AccessControl, EIP712 {
     ) external {
         bytes32 termsHash = OrderHashing.hashTerms(terms);
         bytes32 id = OrderHashing.hashOrder(order, termsHash);
-        bytes32 digest = checkpointDigest(id, checkpoint, deadline, nonce);
-        // Check: in time, once, and really the signer's.
+        // Check: in time, in the signer's order, and really the signer's.
         if (block.timestamp > deadline) revert TrackerSignatureExpired(deadline);
-        if (_used[digest]) revert TrackerSignatureUsed(digest);
+        uint256 expected = _nextNonce[signer][id];
+        bytes32 digest = checkpointDigest(id, checkpoint, deadline, nonce);
+        if (nonce < expected) revert TrackerSignatureUsed(digest);
+        if (nonce > expected) revert TrackerNonceMismatch(signer, expected, nonce);
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) {
             revert TrackerInvalidSignature(signer);
         }
         // Effect:
-        _used[digest] = true;
+        _nextNonce[signer][id] = expected + 1;
         _record(order, terms, termsHash, id, checkpoint, signer);
+    }
+
+    /// @inheritdoc ILogisticsTracker
+    function revokeCheckpointNonces(bytes32 id, uint256 next) external {
+        uint256 current = _nextNonce[msg.sender][id];
+        // Check: only forward, so a revocation cannot bring back a cancelled signature.
+        if (next <= current) revert TrackerNonceMismatch(msg.sender, current, next);
+        // Effect:
+        _nextNonce[msg.sender][id] = next;
+        emit CheckpointNoncesRevoked(id, msg.sender, next);
     }
 
     // ---------------------------------------------------------------- private
@@ -128,12 +148,13 @@ contract LogisticsTracker is ILogisticsTracker, AccessControl, EIP712 {
         if (kind == uint8(CheckpointKind.None) || kind > uint8(type(CheckpointKind).max)) {
             revert TrackerInvalidKind(kind);
         }
-        if (!_mayRecord(actor, terms.carrier, CheckpointKind(kind))) revert TrackerUnauthorized(id, actor, kind);
+        if (!_mayRecord(actor, terms, CheckpointKind(kind))) revert TrackerUnauthorized(id, actor, kind);
         // Effect: the escrow reverts the whole checkpoint if it does not fit the order.
         emit CheckpointRecorded(id, kind, actor, checkpoint.location, checkpoint.document, checkpoint.uri);
         // Interaction:
         if (kind <= uint8(CheckpointKind.Delivered)) {
-            _escrow.onStage(order, termsHash, Stage(kind), _schedule(terms.milestones), terms.deliverWithin);
+            uint256 windows = uint256(terms.shipWithin) | (uint256(terms.deliverWithin) << 32);
+            _escrow.onStage(order, termsHash, Stage(kind), _schedule(terms.milestones), windows);
         } else if (kind == uint8(CheckpointKind.CustomsHold) || kind == uint8(CheckpointKind.CustomsRelease)) {
             _escrow.onHold(order, termsHash, kind == uint8(CheckpointKind.CustomsHold), _schedule(terms.milestones));
         } else {
@@ -143,16 +164,25 @@ contract LogisticsTracker is ILogisticsTracker, AccessControl, EIP712 {
         }
     }
 
-    /// @dev Who records what: customs clearances and holds, inspectors inspections, the carrier the rest.
-    function _mayRecord(address actor, address carrier, CheckpointKind kind) private view returns (bool) {
+    /// @dev Who records what, from the order's own terms: its customs clearances and holds, its inspectors
+    /// inspections, its carrier the rest. The operator's roles play no part.
+    function _mayRecord(address actor, Terms calldata terms, CheckpointKind kind) private pure returns (bool) {
         if (
             kind == CheckpointKind.ExportCleared || kind == CheckpointKind.ImportCleared
                 || kind == CheckpointKind.CustomsHold || kind == CheckpointKind.CustomsRelease
-        ) return hasRole(CUSTOMS_ROLE, actor);
+        ) return _named(terms.customs, actor);
         if (kind == CheckpointKind.InspectionPassed || kind == CheckpointKind.InspectionFailed) {
-            return hasRole(INSPECTOR_ROLE, actor);
+            return _named(terms.inspectors, actor);
         }
-        return actor == carrier;
+        return actor == terms.carrier;
+    }
+
+    /// @dev Whether `actor` is in the order's list (at most four entries).
+    function _named(address[] calldata list, address actor) private pure returns (bool) {
+        for (uint256 i; i < list.length; ++i) {
+            if (list[i] == actor) return true;
+        }
+        return false;
     }
 
     /// @dev Packs the milestones for the escrow: 24 bits each, the stage in the low 8 bits, the share above.

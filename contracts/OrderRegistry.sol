@@ -21,6 +21,12 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
     uint256 internal constant MAX_FEE_BPS = 200;
     /// @dev At most this many milestone tranches per order.
     uint256 internal constant MAX_MILESTONES = 4;
+    /// @dev At most this many customs authorities, and this many inspectors, per order.
+    uint256 internal constant MAX_RECORDERS = 4;
+    /// @dev The ruling timeout when the terms give 0, and the bounds of one they give.
+    uint256 internal constant DEFAULT_RULING_TIMEOUT = 180 days;
+    uint256 internal constant MIN_RULING_TIMEOUT = 30 days;
+    uint256 internal constant MAX_RULING_TIMEOUT = 730 days;
 
     /// @dev Status bit masks for {_requireStatus}.
     uint256 internal constant S_NONE = 1 << uint256(Status.None);
@@ -143,8 +149,9 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
         // Check:
         _requireStatus(id, state.status, S_NONE);
         _validate(id, order, terms);
-        // Effect:
         uint8 fee = _feeBps;
+        if (fee > terms.maxFeeBps) revert OrderFeeAboveCap(fee, terms.maxFeeBps);
+        // Effect:
         state.feeBps = fee;
         emit OrderRegistered(id, order.buyer, order.seller, _packed(order, terms, riskStage(terms.incoterm), fee));
         if (bytes(termsURI).length != 0) emit MetaEvidence(uint256(id), termsURI);
@@ -159,13 +166,17 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
     {
         Milestone[] calldata ms = terms.milestones;
         bytes calldata extra = terms.arbitratorExtraData;
+        address[] calldata customs = terms.customs;
+        address[] calldata inspectors = terms.inspectors;
         uint256 m = ms.length;
-        out = new bytes(170 + 3 * m + extra.length);
+        uint256 lists = 178 + 3 * m;
+        out = new bytes(lists + 20 * (customs.length + inspectors.length) + extra.length);
         uint256 head = uint256(uint160(terms.carrier)) << 96;
         uint256 windows = (uint256(terms.incoterm) << 248) | (uint256(terms.shipWithin) << 216)
             | (uint256(terms.deliverWithin) << 184) | (uint256(terms.inspectionWindow) << 152)
             | (uint256(terms.validUntil) << 88);
-        uint256 tail = (uint256(uint8(risk)) << 248) | (uint256(fee) << 240) | (m << 232);
+        uint256 tail = (uint256(uint8(risk)) << 248) | (uint256(fee) << 240) | (uint256(terms.maxFeeBps) << 224)
+            | (uint256(terms.rulingTimeout) << 192) | (m << 184) | (customs.length << 176) | (inspectors.length << 168);
         address token = order.token;
         uint96 price = order.price;
         uint256 nonce = terms.nonce;
@@ -187,11 +198,26 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
         for (uint256 i; i < m; ++i) {
             uint256 entry = (uint256(ms[i].stage) << 16 | ms[i].bps) << 232;
             assembly ("memory-safe") {
-                mstore(add(add(out, 0x20), add(170, mul(3, i))), entry)
+                mstore(add(add(out, 0x20), add(178, mul(3, i))), entry)
             }
         }
+        uint256 at = lists;
+        for (uint256 i; i < customs.length; ++i) {
+            address who = customs[i];
+            assembly ("memory-safe") {
+                mstore(add(add(out, 0x20), at), shl(96, who))
+            }
+            at += 20;
+        }
+        for (uint256 i; i < inspectors.length; ++i) {
+            address who = inspectors[i];
+            assembly ("memory-safe") {
+                mstore(add(add(out, 0x20), at), shl(96, who))
+            }
+            at += 20;
+        }
         assembly ("memory-safe") {
-            calldatacopy(add(add(out, 0x20), add(170, mul(3, m))), extra.offset, extra.length)
+            calldatacopy(add(add(out, 0x20), at), extra.offset, extra.length)
         }
     }
 
@@ -208,6 +234,13 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, EIP712, Pausable {
         }
         if (terms.validUntil != 0 && block.timestamp > terms.validUntil) revert OrderExpired(id, terms.validUntil);
         if (terms.arbitrator == address(0)) revert OrderInvalidArbitrator(terms.arbitrator);
+        uint256 timeout = terms.rulingTimeout;
+        if (timeout != 0 && (timeout < MIN_RULING_TIMEOUT || timeout > MAX_RULING_TIMEOUT)) {
+            revert OrderInvalidRulingTimeout(timeout, MIN_RULING_TIMEOUT, MAX_RULING_TIMEOUT);
+        }
+        if (terms.customs.length > MAX_RECORDERS || terms.inspectors.length > MAX_RECORDERS) {
+            revert OrderInvalidRecorders(terms.customs.length, terms.inspectors.length, MAX_RECORDERS);
+        }
         Milestone[] calldata ms = terms.milestones;
         if (ms.length > MAX_MILESTONES) revert OrderInvalidMilestone(MAX_MILESTONES, 0, 0);
         uint256 total;

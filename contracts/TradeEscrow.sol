@@ -51,6 +51,12 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
     /// @dev Bounds of the arbitration fee timeout.
     uint256 private constant MIN_FEE_TIMEOUT = 1 hours;
     uint256 private constant MAX_FEE_TIMEOUT = 30 days;
+    /// @dev {_refundCheck} answers.
+    uint256 private constant REFUND_DUE = 0;
+    uint256 private constant REFUND_NOT_YET = 1;
+    uint256 private constant REFUND_WINDOW_CLOSED = 2;
+    uint256 private constant REFUND_ON_TIME = 3;
+    uint256 private constant REFUND_RISK_WITH_BUYER = 4;
 
     // ---------------------------------------------------------------- state
 
@@ -190,24 +196,26 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
     function refund(Order calldata order, Terms calldata terms) external nonReentrant {
         bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
         OrderState storage state = _orders[id];
-        // Check: funded, not delivered, not disputed, and a deadline missed.
-        _requireStatus(id, state.status, S_FUNDED | S_IN_TRANSIT);
-        uint256 fundedAt = state.fundedAt;
-        uint256 shipBy = fundedAt + terms.shipWithin;
-        bool pickedUp = state.stage >= Stage.PickedUp;
-        if (pickedUp || block.timestamp <= shipBy) {
-            uint256 deliverBy = fundedAt + terms.deliverWithin;
-            if (block.timestamp <= deliverBy) revert EscrowDeadlineNotReached(id, pickedUp ? deliverBy : shipBy);
-            if (terms.incoterm < uint8(Incoterm.DAP) || terms.incoterm > uint8(Incoterm.DDP)) {
-                revert EscrowRiskWithBuyer(id, terms.incoterm);
-            }
-        }
+        // Check: a deadline missed (before delivery anyone may claim it for the buyer; after a late delivery it
+        // is the buyer's choice).
+        Status status = state.status;
+        _requireStatus(id, status, S_ACTIVE);
+        if (status == Status.Delivered && msg.sender != order.buyer) revert OrderUnauthorized(id, msg.sender);
+        _requireRefundDue(id, state, terms);
         uint256 amount = order.price - _released(order.price, state.releasedBps);
         // Effect:
         state.status = Status.Refunded;
         emit OrderRefunded(id, amount);
         // Interaction:
         _pay(order.buyer, order.token, amount);
+    }
+
+    /// @inheritdoc ITradeEscrow
+    function refundDue(Order calldata order, Terms calldata terms) external view returns (bool) {
+        OrderState storage state = _orders[OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms))];
+        if ((1 << uint256(state.status)) & S_ACTIVE == 0) return false;
+        (uint256 why,) = _refundCheck(state, terms);
+        return why == REFUND_DUE;
     }
 
     // ---------------------------------------------------------------- disputes
@@ -224,7 +232,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         bool byBuyer = _requireParty(id, order);
         Status status = state.status;
         _requireStatus(id, status, S_ACTIVE);
-        if (status == Status.Delivered) {
+        // While the buyer's refund is due the seller has nothing to dispute: it could only win by default.
+        if (!byBuyer) {
+            (uint256 why,) = _refundCheck(state, terms);
+            if (why == REFUND_DUE) revert EscrowRefundDue(id);
+        }
+        // After delivery, within the inspection window; the window does not run while the order is on hold, so a
+        // hold that never ends can still be ruled on.
+        if (status == Status.Delivered && !state.onHold) {
             uint256 endsAt = uint256(state.deliveredAt) + terms.inspectionWindow;
             if (block.timestamp > endsAt) revert EscrowDeadlinePassed(id, endsAt);
         }
@@ -233,11 +248,11 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         IArbitrator arbitrator = IArbitrator(terms.arbitrator);
         uint256 cost = arbitrator.arbitrationCost(terms.arbitratorExtraData);
         if (msg.value != cost || cost > type(uint72).max) revert EscrowWrongPayment(id, msg.value, cost);
-        // Effect:
-        uint256 deadline = block.timestamp + _feeTimeout;
+        // Effect: the fee timeout is the one fixed when the order was funded.
+        uint256 deadline = block.timestamp + state.disputeDeadline;
         state.status = Status.Disputed;
         state.buyerOpenedDispute = byBuyer;
-        state.disputeDeadline = uint40(deadline);
+        state.disputeDeadline = uint32(deadline);
         state.disputeDeposit = uint72(cost);
         emit DisputeOpened(id, msg.sender, cost, deadline);
         if (bytes(evidence).length != 0) emit Evidence(arbitrator, uint256(id), msg.sender, evidence);
@@ -251,14 +266,16 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         bool byBuyer = _requireParty(id, order);
         _requireStatus(id, state.status, S_DISPUTED);
         if (byBuyer == state.buyerOpenedDispute) revert OrderUnauthorized(id, msg.sender);
+        if (state.withArbitrator) revert EscrowFeeAlreadyPaid(id);
         uint256 deadline = state.disputeDeadline;
-        if (deadline == 0) revert EscrowFeeAlreadyPaid(id);
         if (block.timestamp > deadline) revert EscrowDeadlinePassed(id, deadline);
         IArbitrator arbitrator = IArbitrator(terms.arbitrator);
         uint256 cost = arbitrator.arbitrationCost(terms.arbitratorExtraData);
         if (msg.value != cost) revert EscrowWrongPayment(id, msg.value, cost);
-        // Effect:
-        state.disputeDeadline = 0;
+        // Effect: from now the order's ruling deadline runs.
+        uint256 timeout = terms.rulingTimeout == 0 ? DEFAULT_RULING_TIMEOUT : terms.rulingTimeout;
+        state.withArbitrator = true;
+        state.disputeDeadline = uint32(block.timestamp + timeout);
         DisputeContext storage context = _disputes[id];
         context.buyer = order.buyer;
         context.amount = uint96(order.price - _released(order.price, state.releasedBps));
@@ -281,13 +298,29 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         OrderState storage state = _orders[id];
         // Check:
         _requireStatus(id, state.status, S_DISPUTED);
+        if (state.withArbitrator) revert EscrowFeeAlreadyPaid(id);
         uint256 deadline = state.disputeDeadline;
-        if (deadline == 0) revert EscrowFeeAlreadyPaid(id);
         if (block.timestamp <= deadline) revert EscrowDeadlineNotReached(id, deadline);
         uint256 amount = order.price - _released(order.price, state.releasedBps);
         _resolve(
             id, state, order.buyer, order.seller, order.token, amount, state.buyerOpenedDispute ? BPS : 0, true
         );
+    }
+
+    /// @inheritdoc ITradeEscrow
+    function enforceRulingTimeout(Order calldata order, bytes32 termsHash) external nonReentrant {
+        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+        OrderState storage state = _orders[id];
+        // Check: with the arbitrator, and its ruling deadline passed.
+        _requireStatus(id, state.status, S_DISPUTED);
+        if (!state.withArbitrator) revert EscrowNotWithArbitrator(id);
+        uint256 deadline = state.disputeDeadline;
+        if (block.timestamp <= deadline) revert EscrowDeadlineNotReached(id, deadline);
+        DisputeContext memory context = _disputes[id];
+        // Effect: a late ruling then finds the order ended and changes nothing.
+        delete _disputes[id];
+        emit RulingTimedOut(id, deadline);
+        _resolve(id, state, context.buyer, context.seller, context.token, context.amount, BPS / 2, true);
     }
 
     /// @inheritdoc ITradeEscrow
@@ -307,7 +340,9 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         if (id == bytes32(0)) revert EscrowUnknownDispute(msg.sender, disputeId);
         if (ruling > RULING_CHOICES) revert EscrowInvalidRuling(ruling);
         OrderState storage state = _orders[id];
-        _requireStatus(id, state.status, S_DISPUTED);
+        // A ruling after the order's ruling deadline ended the dispute changes nothing, and does not revert, so
+        // the arbitrator's own bookkeeping is not stuck on it.
+        if (state.status != Status.Disputed) return;
         DisputeContext memory context = _disputes[id];
         // Effect:
         delete _disputes[id];
@@ -340,28 +375,38 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
     // ---------------------------------------------------------------- tracker hooks
 
     /// @inheritdoc ITradeEscrow
-    function onStage(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint32 deliverWithin)
+    function onStage(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
         external
         nonReentrant
     {
         if (msg.sender != address(_tracker)) revert EscrowOnlyTracker(msg.sender);
         bytes32 id = OrderHashing.hashOrder(order, termsHash);
         OrderState storage state = _orders[id];
-        // Check: funded and open; stages only move forward.
+        // Check: funded and open; each track only moves forward.
         Status status = state.status;
         _requireStatus(id, status, S_ACTIVE | S_DISPUTED);
-        Stage current = state.stage;
+        bool customs = stage == Stage.ExportCleared || stage == Stage.ImportCleared;
+        Stage current = customs ? state.clearance : state.stage;
         if (stage <= current) revert EscrowStageNotForward(id, current, stage);
         // Effect:
-        state.stage = stage;
-        if (stage == Stage.Delivered) {
-            state.deliveredAt = uint40(block.timestamp);
-            state.deliveredOnTime = block.timestamp <= uint256(state.fundedAt) + deliverWithin;
+        if (customs) {
+            state.clearance = stage;
+        } else {
+            uint256 fundedAt = state.fundedAt;
+            // The first transport stage from pickup on meets (or misses) ship-by: a late one pays nothing.
+            if (current < Stage.PickedUp && stage >= Stage.PickedUp) {
+                if (block.timestamp > fundedAt + uint32(windows)) state.pickedUpLate = true;
+                if (status == Status.Funded) status = Status.InTransit;
+            }
+            state.stage = stage;
+            if (stage == Stage.Delivered) {
+                state.deliveredAt = uint32(block.timestamp);
+                state.deliveredOnTime = block.timestamp <= fundedAt + uint32(windows >> 32);
+                if (status != Status.Disputed) status = Status.Delivered;
+            }
+            if (status != state.status) state.status = status;
         }
-        if (status == Status.Disputed) return;
-        if (stage == Stage.Delivered) state.status = Status.Delivered;
-        else if (stage >= Stage.PickedUp && status == Status.Funded) state.status = Status.InTransit;
-        if (!state.onHold) _releaseDue(id, order, state, stage, schedule);
+        if (status != Status.Disputed && !state.onHold) _releaseDue(id, order, state, schedule, stage);
     }
 
     /// @inheritdoc ITradeEscrow
@@ -370,10 +415,14 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         bytes32 id = OrderHashing.hashOrder(order, termsHash);
         OrderState storage state = _orders[id];
         // Check:
-        _requireStatus(id, state.status, S_ACTIVE | S_DISPUTED);
-        // Effect:
+        Status status = state.status;
+        _requireStatus(id, status, S_ACTIVE | S_DISPUTED);
+        if (state.onHold == hold) revert EscrowHoldUnchanged(id, hold);
+        // Effect: a release after delivery restarts the inspection window in full (it did not run on hold).
         state.onHold = hold;
-        if (!hold && state.status != Status.Disputed) _releaseDue(id, order, state, state.stage, schedule);
+        if (hold) return;
+        if (state.stage == Stage.Delivered) state.deliveredAt = uint32(block.timestamp);
+        if (status != Status.Disputed) _releaseDue(id, order, state, schedule, state.stage);
     }
 
     // ---------------------------------------------------------------- operator
@@ -394,6 +443,7 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
 
     /// @inheritdoc ITradeEscrow
     function setFeeTimeout(uint256 timeout) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        // Orders already funded keep the timeout they were funded with.
         if (timeout < MIN_FEE_TIMEOUT || timeout > MAX_FEE_TIMEOUT) {
             revert EscrowInvalidFeeTimeout(timeout, MIN_FEE_TIMEOUT, MAX_FEE_TIMEOUT);
         }
@@ -464,7 +514,8 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
     function _fund(bytes32 id, Order calldata order, OrderState storage state) private {
         // Effect:
         state.status = Status.Funded;
-        state.fundedAt = uint40(block.timestamp);
+        state.fundedAt = uint32(block.timestamp);
+        state.disputeDeadline = _feeTimeout; // the fee timeout of this order, fixed now
         emit OrderFunded(id, order.price);
         // Interaction:
         if (order.token == address(0)) {
@@ -495,18 +546,21 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         _pay(order.seller, order.token, toSeller);
     }
 
-    /// @dev Releases the milestone tranches due at `stage`.
-    function _releaseDue(bytes32 id, Order calldata order, OrderState storage state, Stage stage, uint256 schedule)
+    /// @dev Releases the milestone tranches due on both tracks. Nothing is due before the goods are picked up,
+    /// nor after a late pickup (the buyer's refund stays available).
+    function _releaseDue(bytes32 id, Order calldata order, OrderState storage state, uint256 schedule, Stage at)
         private
     {
-        uint256 due = _dueBps(schedule, stage);
+        Stage stage = state.stage;
+        if (stage < Stage.PickedUp || state.pickedUpLate) return;
+        uint256 due = _dueBps(schedule, stage, state.clearance);
         uint256 released = state.releasedBps;
         if (due <= released) return;
         uint256 tranche = _released(order.price, due) - _released(order.price, released);
         (uint256 toSeller, uint256 fee) = _split(tranche, state.feeBps);
         // Effect:
         state.releasedBps = uint16(due);
-        emit MilestoneReleased(id, stage, toSeller, fee);
+        emit MilestoneReleased(id, at, toSeller, fee);
         // Interaction:
         _payFee(order.token, fee);
         _pay(order.seller, order.token, toSeller);
@@ -619,14 +673,57 @@ contract TradeEscrow is ITradeEscrow, AccessControl, Reputation, OrderRegistry, 
         toSeller = amount - fee;
     }
 
-    /// @dev Cumulative share due at `stage` from the packed schedule.
-    function _dueBps(uint256 schedule, Stage stage) private pure returns (uint256 due) {
+    /// @dev Cumulative share due from the packed schedule: a tranche keyed to a clearance once customs recorded
+    /// it (or a later clearance), any other once the carrier recorded its stage (or a later one).
+    function _dueBps(uint256 schedule, Stage stage, Stage clearance) private pure returns (uint256 due) {
         for (uint256 i; i < 4; ++i) {
             uint256 entry = schedule >> (24 * i);
             uint256 milestoneStage = entry & 0xff;
             if (milestoneStage == 0) break;
-            if (milestoneStage <= uint256(stage)) due += (entry >> 8) & 0xffff;
+            bool byCustoms =
+                milestoneStage == uint256(Stage.ExportCleared) || milestoneStage == uint256(Stage.ImportCleared);
+            if (milestoneStage <= uint256(byCustoms ? clearance : stage)) due += (entry >> 8) & 0xffff;
         }
+    }
+
+    /// @dev Why a refund is or is not due, with the deadline that matters: a missed ship-by (no pickup by then,
+    /// or a late one) refunds in full under any Incoterm; a missed deliver-by under DAP, DPU or DDP refunds what
+    /// was not released; after delivery either stays the buyer's choice during the inspection window (which does
+    /// not run on hold). The caller checked that the order is active.
+    function _refundCheck(OrderState storage state, Terms calldata terms)
+        private
+        view
+        returns (uint256 why, uint256 deadline)
+    {
+        uint256 fundedAt = state.fundedAt;
+        bool late = state.pickedUpLate;
+        bool dTerm = terms.incoterm >= uint8(Incoterm.DAP) && terms.incoterm <= uint8(Incoterm.DDP);
+        if (state.status == Status.Delivered) {
+            if (!state.onHold) {
+                deadline = uint256(state.deliveredAt) + terms.inspectionWindow;
+                if (block.timestamp > deadline) return (REFUND_WINDOW_CLOSED, deadline);
+            }
+            if (late || (dTerm && !state.deliveredOnTime)) return (REFUND_DUE, deadline);
+            return (dTerm ? REFUND_ON_TIME : REFUND_RISK_WITH_BUYER, 0);
+        }
+        if (late || state.stage < Stage.PickedUp) {
+            deadline = fundedAt + terms.shipWithin;
+            if (block.timestamp > deadline) return (REFUND_DUE, deadline);
+            return (REFUND_NOT_YET, deadline);
+        }
+        if (!dTerm) return (REFUND_RISK_WITH_BUYER, 0);
+        deadline = fundedAt + terms.deliverWithin;
+        return (block.timestamp > deadline ? REFUND_DUE : REFUND_NOT_YET, deadline);
+    }
+
+    /// @dev Reverts with the reason a refund is not due.
+    function _requireRefundDue(bytes32 id, OrderState storage state, Terms calldata terms) private view {
+        (uint256 why, uint256 deadline) = _refundCheck(state, terms);
+        if (why == REFUND_DUE) return;
+        if (why == REFUND_NOT_YET) revert EscrowDeadlineNotReached(id, deadline);
+        if (why == REFUND_WINDOW_CLOSED) revert EscrowDeadlinePassed(id, deadline);
+        if (why == REFUND_ON_TIME) revert EscrowNoRefundDue(id);
+        revert EscrowRiskWithBuyer(id, terms.incoterm);
     }
 
     // ---------------------------------------------------------------- overrides

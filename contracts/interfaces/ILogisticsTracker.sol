@@ -16,8 +16,12 @@ interface ILogisticsTracker {
     error TrackerInvalidKind(uint8 kind);
     /// @notice The signed checkpoint expired at `deadline`.
     error TrackerSignatureExpired(uint64 deadline);
-    /// @notice The signed checkpoint `digest` was already recorded.
+    /// @notice The signed checkpoint `digest` was already recorded, or its signer revoked it (its nonce is
+    /// below the signer's next for the order).
     error TrackerSignatureUsed(bytes32 digest);
+    /// @notice The signed checkpoint's nonce is past the signer's next for the order: an earlier one of the same
+    /// signer must be recorded (or revoked) first.
+    error TrackerNonceMismatch(address signer, uint256 expected, uint256 given);
     /// @notice The signature is not `signer`'s.
     error TrackerInvalidSignature(address signer);
     /// @notice The order is not funded or already closed.
@@ -26,6 +30,9 @@ interface ILogisticsTracker {
     error TrackerZeroAddress();
 
     // ---------------------------------------------------------------- events
+
+    /// @notice `signer` cancelled its signed checkpoints for `orderId` below nonce `next`.
+    event CheckpointNoncesRevoked(bytes32 indexed orderId, address indexed signer, uint256 next);
 
     /// @notice A checkpoint was recorded by `actor` (the signer, for a relayed one) at the block's time.
     event CheckpointRecorded(
@@ -43,15 +50,25 @@ interface ILogisticsTracker {
         view
         returns (bytes32);
 
-    /// @notice Whether a signed checkpoint digest was already recorded.
-    function signatureUsed(bytes32 digest) external view returns (bool);
+    /// @notice The nonce the next signed checkpoint of `signer` for order `id` must carry. Signed checkpoints of
+    /// one signer and order are recorded in nonce order, each once.
+    function checkpointNonce(address signer, bytes32 id) external view returns (uint256);
+
+    /// @notice Accounts the operator accredits in `role` (CUSTOMS_ROLE, INSPECTOR_ROLE): what a client offers
+    /// by default. Only the accounts an order's terms name may record its clearances, holds and inspections.
+    function accredited(bytes32 role) external view returns (address[] memory);
 
     // ---------------------------------------------------------------- mutating
 
     /// @notice Records a checkpoint as the caller.
     function record(Order calldata order, Terms calldata terms, Checkpoint calldata checkpoint) external;
 
+    /// @notice The caller cancels its signed checkpoints for order `id` with a nonce below `next` (which must be
+    /// above its current next nonce).
+    function revokeCheckpointNonces(bytes32 id, uint256 next) external;
+
     /// @notice Records a checkpoint signed by `signer` (an EOA or an ERC-1271 contract); anyone may relay it.
+    /// `nonce` must be the signer's next for the order ({checkpointNonce}).
     function recordSigned(
         Order calldata order,
         Terms calldata terms,

@@ -31,16 +31,23 @@ interface IOrderRegistry {
     error OrderInvalidMilestone(uint256 index, uint8 stage, uint16 bps);
     /// @notice The order names no arbitrator.
     error OrderInvalidArbitrator(address arbitrator);
+    /// @notice The operator's platform fee is above the highest fee the seller accepted in the terms.
+    error OrderFeeAboveCap(uint256 feeBps, uint256 maxFeeBps);
+    /// @notice The terms' ruling timeout is outside the bounds (0 means the 180-day default).
+    error OrderInvalidRulingTimeout(uint256 timeout, uint256 min, uint256 max);
+    /// @notice The terms name too many customs authorities or inspectors, or a zero address among them.
+    error OrderInvalidRecorders(uint256 customs, uint256 inspectors, uint256 max);
 
     // ---------------------------------------------------------------- events
 
     /// @notice An order was registered (by the buyer, or by funding a seller's quote). `packed` carries every
-    /// other field, so the order can be rebuilt from events, in 170 + 3m bytes plus the arbitrator's extra data:
-    /// token (20), price (12), carrier (20), arbitrator (20), incoterm (1), shipWithin (4), deliverWithin (4),
-    /// inspectionWindow (4), validUntil (8), nonce (32), documentHash (32), origin (5), destination (5: the route's
-    /// UN/LOCODEs, zero when not given), riskStage (1: the {Stage} at which
-    /// risk passes to the buyer under the Incoterm), feeBps (1: the platform fee snapshotted for the order),
-    /// m (1), m milestones of stage (1) and bps (2), then arbitratorExtraData to the end.
+    /// other field, so the order can be rebuilt from events, in 178 + 3m + 20(c + i) bytes plus the arbitrator's
+    /// extra data: token (20), price (12), carrier (20), arbitrator (20), incoterm (1), shipWithin (4),
+    /// deliverWithin (4), inspectionWindow (4), validUntil (8), nonce (32), documentHash (32), origin (5),
+    /// destination (5: the route's UN/LOCODEs, zero when not given), riskStage (1: the {Stage} at which risk
+    /// passes to the buyer under the Incoterm), feeBps (1: the platform fee snapshotted for the order),
+    /// maxFeeBps (2), rulingTimeout (4), m (1), c (1), i (1), m milestones of stage (1) and bps (2), c customs
+    /// (20 each), i inspectors (20 each), then arbitratorExtraData to the end.
     event OrderRegistered(bytes32 indexed orderId, address indexed buyer, address indexed seller, bytes packed);
     /// @notice The seller accepted a registered order.
     event OrderAccepted(bytes32 indexed orderId);

@@ -51,6 +51,14 @@ interface ITradeEscrow is IOrderRegistry, IReputation, IArbitrable, IEvidence {
     error EscrowDisputeIdTaken(address arbitrator, uint256 disputeId);
     /// @notice The transaction has too little gas left to push a payout safely; send it with more gas.
     error EscrowInsufficientGas(uint256 left, uint256 needed);
+    /// @notice The seller may not open a dispute while the buyer's refund is due: the buyer's right comes first.
+    error EscrowRefundDue(bytes32 orderId);
+    /// @notice The order was delivered on time: no refund is due.
+    error EscrowNoRefundDue(bytes32 orderId);
+    /// @notice The hold is already in that state (a second hold, or a release without a hold).
+    error EscrowHoldUnchanged(bytes32 orderId, bool onHold);
+    /// @notice The dispute is not with the arbitrator (its other fee is not paid yet, or it already is).
+    error EscrowNotWithArbitrator(bytes32 orderId);
 
     // ---------------------------------------------------------------- events
 
@@ -80,6 +88,8 @@ interface ITradeEscrow is IOrderRegistry, IReputation, IArbitrable, IEvidence {
     event TreasuryChanged(address treasury);
     /// @notice The operator changed the arbitration fee timeout for future disputes.
     event FeeTimeoutChanged(uint256 timeout);
+    /// @notice The arbitrator did not rule by the order's ruling deadline; the dispute ended with an even split.
+    event RulingTimedOut(bytes32 indexed orderId, uint256 deadline);
 
     // ---------------------------------------------------------------- views
 
@@ -133,9 +143,13 @@ interface ITradeEscrow is IOrderRegistry, IReputation, IArbitrable, IEvidence {
     /// @notice Anyone settles a delivered order whose inspection window lapsed with no dispute: the seller is paid.
     function settle(Order calldata order, Terms calldata terms) external;
 
-    /// @notice Anyone refunds a missed deadline: not picked up by ship-by (full refund), or, under DAP, DPU or
-    /// DDP, not delivered by deliver-by (what was not released).
+    /// @notice Refunds a missed deadline: not picked up by ship-by, or picked up after it (full refund), or,
+    /// under DAP, DPU or DDP, not delivered by deliver-by (what was not released). Before delivery anyone may
+    /// call it; once the goods are delivered (late) it is the buyer's choice, during the inspection window.
     function refund(Order calldata order, Terms calldata terms) external;
+
+    /// @notice Whether the buyer's refund is due now (see {refund}).
+    function refundDue(Order calldata order, Terms calldata terms) external view returns (bool);
 
     // ---------------------------------------------------------------- disputes
 
@@ -148,6 +162,10 @@ interface ITradeEscrow is IOrderRegistry, IReputation, IArbitrable, IEvidence {
 
     /// @notice Anyone ends a dispute whose other party did not pay its fee in time: the opener wins in full.
     function enforceFeeTimeout(Order calldata order, bytes32 termsHash) external;
+
+    /// @notice Anyone ends a dispute the arbitrator did not rule on by the order's ruling deadline (the terms'
+    /// rulingTimeout after the dispute went to the arbitrator): an even split, as a refusal to rule.
+    function enforceRulingTimeout(Order calldata order, bytes32 termsHash) external;
 
     /// @notice Buyer or seller submits ERC-1497 evidence while the dispute is open.
     function submitEvidence(Order calldata order, Terms calldata terms, string calldata evidence) external;
@@ -162,24 +180,28 @@ interface ITradeEscrow is IOrderRegistry, IReputation, IArbitrable, IEvidence {
 
     // ---------------------------------------------------------------- tracker hooks
 
-    /// @notice Reports a forward stage and releases the tranches it makes due, unless held or disputed.
+    /// @notice Reports a forward stage of one track (the carrier's transport stages, or customs' clearances)
+    /// and releases the tranches it makes due, unless held, disputed, or picked up late.
     /// @param schedule The order's milestones packed by the tracker: 24 bits each, stage in the low 8, share above.
-    /// @param deliverWithin The order's deliver-by window, to tell whether a delivery was on time.
-    function onStage(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint32 deliverWithin)
+    /// @param windows The order's shipWithin (low 32 bits) and deliverWithin (next 32 bits), to tell whether a
+    /// pickup and a delivery were on time.
+    function onStage(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
         external;
 
-    /// @notice Reports a customs hold (`hold` true) or its release; a release pays the tranches held back.
+    /// @notice Reports a customs hold (`hold` true) or its release; a release pays the tranches held back and,
+    /// after delivery, restarts the inspection window in full.
     function onHold(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external;
 
     // ---------------------------------------------------------------- operator
 
-    /// @notice Sets the platform fee for orders registered from now on (at most 200 basis points).
+    /// @notice Sets the platform fee for orders registered from now on (at most 200 basis points; an order whose
+    /// terms cap the fee lower cannot be registered while it is higher).
     function setFee(uint256 bps) external;
 
     /// @notice Sets the account future fees are credited to.
     function setTreasury(address treasury) external;
 
-    /// @notice Sets the arbitration fee timeout for disputes opened from now on.
+    /// @notice Sets the arbitration fee timeout for orders funded from now on (each order keeps its own).
     function setFeeTimeout(uint256 timeout) external;
 
     /// @notice Pauses new registrations and funding. Nothing else stops.

@@ -11,7 +11,8 @@ library OrderHashing {
     string internal constant MILESTONE_TYPE = "Milestone(uint8 stage,uint16 bps)";
     string internal constant TERMS_TYPE = "Terms(address carrier,address arbitrator,uint8 incoterm,uint32 shipWithin,"
         "uint32 deliverWithin,uint32 inspectionWindow,uint64 validUntil,uint256 nonce,bytes32 documentHash,"
-        "bytes5 origin,bytes5 destination,Milestone[] milestones,bytes arbitratorExtraData)";
+        "bytes5 origin,bytes5 destination,uint16 maxFeeBps,uint32 rulingTimeout,Milestone[] milestones,"
+        "bytes arbitratorExtraData,address[] customs,address[] inspectors)";
 
     bytes32 internal constant MILESTONE_TYPEHASH = keccak256(bytes(MILESTONE_TYPE));
     bytes32 internal constant TERMS_TYPEHASH = keccak256(abi.encodePacked(TERMS_TYPE, MILESTONE_TYPE));
@@ -22,19 +23,22 @@ library OrderHashing {
     );
 
     /// @notice EIP-712 struct hash of the terms.
-    /// @dev The eleven static fields (the head words before the two offsets) are copied from calldata as they are: a field with dirty high bits hashes to an
-    /// identifier no signer signed, and every path that reads such a field through Solidity reverts anyway.
+    /// @dev The thirteen static fields (the head words before the four offsets) are copied from calldata as they
+    /// are, and so are the words of the two address lists: a field with dirty high bits hashes to an identifier
+    /// no signer signed, and every path that reads such a field through Solidity reverts anyway.
     function hashTerms(Terms calldata t) internal pure returns (bytes32 result) {
         bytes32 termsType = TERMS_TYPEHASH;
         bytes32 milestoneType = MILESTONE_TYPEHASH;
         Milestone[] calldata ms = t.milestones;
         bytes calldata extra = t.arbitratorExtraData;
+        address[] calldata customs = t.customs;
+        address[] calldata inspectors = t.inspectors;
         assembly ("memory-safe") {
-            // Scratch past the free memory pointer: 14 words of encoded terms (type hash, 11 static fields, the
-            // milestones' and the extra data's hashes), then the milestone hashes, then room for one milestone's
-            // encoding or the extra data.
+            // Scratch past the free memory pointer: 18 words of encoded terms (type hash, 13 static fields, the
+            // hashes of the milestones, the extra data, the customs and the inspectors), then the milestone
+            // hashes, then room for one milestone's encoding, the extra data or a list.
             let ptr := mload(0x40)
-            let hashes := add(ptr, 0x1c0)
+            let hashes := add(ptr, 0x240)
             let n := ms.length
             let work := add(hashes, shl(5, n))
             mstore(work, milestoneType)
@@ -43,11 +47,17 @@ library OrderHashing {
                 mstore(add(hashes, shl(5, i)), keccak256(work, 0x60))
             }
             mstore(ptr, termsType)
-            calldatacopy(add(ptr, 0x20), t, 0x160)
-            mstore(add(ptr, 0x180), keccak256(hashes, shl(5, n)))
+            calldatacopy(add(ptr, 0x20), t, 0x1a0)
+            mstore(add(ptr, 0x1c0), keccak256(hashes, shl(5, n)))
             calldatacopy(work, extra.offset, extra.length)
-            mstore(add(ptr, 0x1a0), keccak256(work, extra.length))
-            result := keccak256(ptr, 0x1c0)
+            mstore(add(ptr, 0x1e0), keccak256(work, extra.length))
+            let size := shl(5, customs.length)
+            calldatacopy(work, customs.offset, size)
+            mstore(add(ptr, 0x200), keccak256(work, size))
+            size := shl(5, inspectors.length)
+            calldatacopy(work, inspectors.offset, size)
+            mstore(add(ptr, 0x220), keccak256(work, size))
+            result := keccak256(ptr, 0x240)
         }
     }
 

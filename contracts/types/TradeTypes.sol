@@ -103,22 +103,31 @@ struct Terms {
     bytes32 documentHash; //       hash of the purchase-order document (its URI is in the registration event)
     bytes5 origin; //              UN/LOCODE where the goods start: port of loading or named place (zero: none)
     bytes5 destination; //         UN/LOCODE where they end: port of discharge or named place (zero: none)
+    uint16 maxFeeBps; //           the highest platform fee the seller accepts; registration refuses a higher one
+    uint32 rulingTimeout; //       seconds the arbitrator has to rule before anyone may end the dispute with an
+    //                             even split (0: 180 days; otherwise 30 to 730 days)
     Milestone[] milestones; //     at most four tranches, stages strictly increasing
     bytes arbitratorExtraData; //  passed to the arbitrator (for DisputeArbitration: abi.encode(address[] panel))
+    address[] customs; //          the only accounts that clear, hold and release this order (at most four)
+    address[] inspectors; //       the only accounts that record this order's inspections (at most four)
 }
 
-/// @notice The live state of an order: one storage slot.
+/// @notice The live state of an order: one storage slot. Times are uint32 seconds (good until 2106).
 struct OrderState {
     Status status; //             where the order stands
-    Stage stage; //               highest stage recorded
+    Stage stage; //               carrier track: highest transport stage recorded (never a clearance)
+    Stage clearance; //           customs track: highest clearance recorded (None, ExportCleared, ImportCleared)
     bool onHold; //               a customs hold is in force
     bool deliveredOnTime; //      delivered at or before the deliver-by time
+    bool pickedUpLate; //         the first pickup (or later transport stage) came after the ship-by time
     bool buyerOpenedDispute; //   who opened the dispute (meaningful while Disputed or Resolved)
-    uint8 feeBps; //              platform fee snapshotted at registration (at most 200)
+    bool withArbitrator; //       both arbitration fees are paid: the dispute is with the arbitrator
+    uint8 feeBps; //              platform fee snapshotted at registration (at most 200, and at most the cap)
     uint16 releasedBps; //        cumulative share of the price already released to the seller
-    uint40 fundedAt; //           funding time; ship-by and deliver-by count from it
-    uint40 deliveredAt; //        delivered checkpoint time; the inspection window counts from it
-    uint40 disputeDeadline; //    while waiting for the other party's arbitration fee: its deadline
+    uint32 fundedAt; //           funding time; ship-by and deliver-by count from it
+    uint32 deliveredAt; //        delivery time, or the release of a later hold: the inspection window counts from it
+    uint32 disputeDeadline; //    funded: the fee timeout fixed at funding (seconds); disputed: the other party's
+    //                            fee deadline, then (with the arbitrator) the ruling deadline
     uint72 disputeDeposit; //     arbitration fee paid by the dispute's opener, refunded to the winner
 }
 

@@ -24,6 +24,7 @@ Nothing here needs a test-only RPC method.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,7 +56,7 @@ from tradelane.amounts import Amount, format_units, parse_amount, parse_bps, par
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact, compile_contracts
 from tradelane.deploy import Deployment, deploy_contract, deploy_suite
-from tradelane.errors import ChainError, TradelaneError
+from tradelane.errors import ChainError, TradelaneError, UnsafeTerms
 from tradelane.standards.locode import parse_locode
 from tradelane.types import (
     BPS,
@@ -195,7 +196,8 @@ class TradeClient:
         }
         self.trades: dict[bytes, Trade] = {}
         self._nonces: dict[ChecksumAddress, int] = {}
-        self._checkpoint_nonce = int.from_bytes(os.urandom(6), "big")
+        # Signed checkpoints carry each signer's next nonce for the order (a sequence).
+        self._next_checkpoint_nonce: dict[tuple[ChecksumAddress, bytes], int] = {}
         self._pipeline: Pipeline | None = None
         # Contract accounts (test doubles that refuse ETH): address -> (owner, contract).
         self._proxies: dict[ChecksumAddress, tuple[ChecksumAddress, Contract]] = {}
@@ -386,10 +388,20 @@ class TradeClient:
         terms_uri: str = "",
         origin: str | bytes | None = None,
         destination: str | bytes | None = None,
+        customs: Sequence[str] | None = None,
+        inspectors: Sequence[str] | None = None,
+        max_fee: str | int | None = None,
+        ruling_timeout: str | int = 0,
     ) -> Trade:
         """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`;
         `origin` and `destination` are the route's UN/LOCODEs (port of loading and port of
-        discharge, or the named places), signed with the rest of the terms."""
+        discharge, or the named places), signed with the rest of the terms.
+
+        `customs` and `inspectors` name the only accounts that may clear, hold and inspect this
+        order (default: the operator's accredited ones, `accredited()`); `max_fee` is the highest
+        platform fee the seller accepts (default: the fee in force now); `ruling_timeout` is how
+        long the arbitrator has to rule before anyone may end the dispute with an even split
+        (default 0: 180 days; else 30d to 730d)."""
         if isinstance(price, int):
             tok, units = self.token(token), price
         else:
@@ -402,6 +414,11 @@ class TradeClient:
             ms = list(milestones)
         ms.sort(key=lambda m: int(m.stage))
         order = Order(to_checksum_address(buyer), to_checksum_address(seller), tok.address, units)
+        if customs is None:
+            customs = self.accredited("customs")
+        if inspectors is None:
+            inspectors = self.accredited("inspector")
+        fee_cap = self.fee_bps() if max_fee is None else _bps(max_fee)
         terms = Terms(
             carrier=to_checksum_address(carrier),
             arbitrator=to_checksum_address(arbitrator or self.arbitration.address),
@@ -414,12 +431,32 @@ class TradeClient:
             document_hash=document_hash(document),
             origin=parse_locode(origin, "the origin"),
             destination=parse_locode(destination, "the destination"),
+            max_fee_bps=fee_cap,
+            ruling_timeout=parse_duration(ruling_timeout) if ruling_timeout else 0,
             milestones=tuple(ms),
             arbitrator_extra_data=abi_encode(
                 ["address[]"], [[to_checksum_address(p) for p in panel]]
             ),
+            customs=tuple(to_checksum_address(a) for a in customs),
+            inspectors=tuple(to_checksum_address(a) for a in inspectors),
         )
         return self._trade(order, terms, terms_uri)
+
+    def accredited(self, role: str) -> list[ChecksumAddress]:
+        """The accounts the operator accredits as `"customs"` or `"inspector"`: what new_trade
+        names by default. An order's own list decides who may record on it."""
+        role_id = {"customs": CUSTOMS_ROLE, "inspector": INSPECTOR_ROLE}[role]
+        members = self._views.call(self.tracker, "accredited", role_id)
+        return [to_checksum_address(m) for m in members]
+
+    def fee_bps(self) -> int:
+        """The platform fee in force for orders registered now (basis points)."""
+        return int(self._views.call(self.escrow, "feeBps"))
+
+    def refund_due(self, trade: Trade) -> bool:
+        """Whether the buyer's refund is due now (a missed ship-by, or deliver-by under D-terms)."""
+        fn = self.escrow.functions.refundDue(trade.order.as_tuple(), trade.terms.as_tuple())
+        return bool(fn.call())
 
     def _trade(self, order: Order, terms: Terms, terms_uri: str = "") -> Trade:
         trade = Trade(
@@ -466,7 +503,9 @@ class TradeClient:
     # ------------------------------------------------------------------ preflight checks
 
     def _refuse(self, name: str, **fields: Any) -> None:
-        raise self.errors.make(name, **fields)
+        revert = self.errors.make(name, **fields)
+        revert.names = self.names
+        raise revert
 
     def _check_status(self, trade: Trade, *allowed: Status) -> OrderState:
         state = self.state(trade)
@@ -496,6 +535,47 @@ class TradeClient:
         if not self._has_code[arbitrator]:
             self._refuse("OrderInvalidArbitrator", arbitrator=arbitrator)
 
+    def _check_terms(self, trade: Trade) -> None:
+        """Terms that would take a party's right away, refused before anything is sent: a
+        panel with one of the order's own parties on it (it would rule for itself), a panel the
+        arbitrator would not accept (no dispute could ever be opened), a seller who is its own
+        carrier with no inspection window (it could record delivery and be paid at once), and a
+        platform fee above the seller's cap.
+
+        The first three have no counterpart in the contracts (they protect a party from terms
+        it could sign), so they are checked even with preflight off; the fee cap is the
+        escrow's own rule and is left to it then."""
+        o, t = trade.order, trade.terms
+        names = {o.buyer: "buyer", o.seller: "seller", t.carrier: "carrier"}
+        problems: list[str] = []
+        if t.arbitrator == self.arbitration.address:
+            for member in t.panel:
+                if member in names:
+                    problems.append(
+                        f"the arbitration panel includes the order's {names[member]} "
+                        f"{self.name_of(member)}: name arbitrators who are not parties"
+                    )
+        if t.carrier == o.seller and t.inspection_window == 0:
+            problems.append(
+                "the seller is its own carrier and the inspection window is 0: give the buyer an "
+                "inspection window (inspection: 3d) or name an independent carrier"
+            )
+        if not problems:
+            try:
+                self.arbitration_cost(trade)
+            except Exception as exc:
+                problems.append(
+                    f"the arbitrator {self.name_of(t.arbitrator)} would not accept this order's "
+                    f"panel ({exc}): no dispute could be opened; name registered arbitrators"
+                )
+        if problems:
+            raise UnsafeTerms(problems)
+        if not self.preflight:
+            return
+        fee = self.fee_bps()
+        if fee > t.max_fee_bps:
+            self._refuse("OrderFeeAboveCap", feeBps=fee, maxFeeBps=t.max_fee_bps)
+
     def _check_not_paused(self) -> None:
         paused = self._pipeline.paused if self._pipeline is not None else None
         if paused is None and self.preflight:
@@ -510,6 +590,7 @@ class TradeClient:
         self._check_not_paused()
         self._check_party(trade, sender, trade.order.buyer)
         self._check_arbitrator(trade)
+        self._check_terms(trade)
         fn = self.escrow.functions.register(
             trade.order.as_tuple(), trade.terms.as_tuple(), trade.terms_uri
         )
@@ -555,6 +636,7 @@ class TradeClient:
                 self._refuse("OrderInvalidSignature", orderId=trade.id, seller=order.seller)
             self._check_status(trade, Status.NONE)
             self._check_arbitrator(trade)
+            self._check_terms(trade)
         else:
             self._check_status(trade, Status.ACCEPTED)
         value = order.price if token.is_eth else 0
@@ -631,8 +713,8 @@ class TradeClient:
         if deadline is None:
             deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
         if nonce is None:
-            self._checkpoint_nonce += 1
-            nonce = self._checkpoint_nonce
+            nonce = self.checkpoint_nonce(trade, actor)
+        self._next_checkpoint_nonce[(actor, trade.id)] = nonce + 1
         args = (
             trade.id,
             int(k),
@@ -649,6 +731,23 @@ class TradeClient:
             o, t, checkpoint, actor, deadline, nonce, signature
         )
         return self._send(f"checkpoint {k.label} (signed)", fn, relayer or self.operator)
+
+    def checkpoint_nonce(self, trade: Trade, signer: str) -> int:
+        """The nonce `signer`'s next signed checkpoint for this order must carry: the tracker's,
+        or past the ones this client signed and has not seen recorded yet."""
+        signer = to_checksum_address(signer)
+        on_chain = int(self._views.call(self.tracker, "checkpointNonce", signer, trade.id))
+        return max(on_chain, self._next_checkpoint_nonce.get((signer, trade.id), 0))
+
+    def revoke_checkpoints(self, trade: Trade, *, by: str, below: int | None = None) -> TxResult:
+        """`by` cancels its signed checkpoints for this order that were not recorded yet (all
+        with a nonce below `below`; default: every one this client signed)."""
+        signer = to_checksum_address(by)
+        next_nonce = below if below is not None else self.checkpoint_nonce(trade, signer)
+        fn = self.tracker.functions.revokeCheckpointNonces(trade.id, next_nonce)
+        result = self._send("revoke checkpoints", fn, signer)
+        self._next_checkpoint_nonce[(signer, trade.id)] = next_nonce
+        return result
 
     def hold(self, trade: Trade, *, by: str, **kwargs: Any) -> TxResult:
         """Customs holds the goods: milestone release and settlement wait."""
@@ -675,7 +774,11 @@ class TradeClient:
         return self._send("settle", fn, by)
 
     def refund(self, trade: Trade, *, by: str) -> TxResult:
-        self._check_status(trade, Status.FUNDED, Status.IN_TRANSIT)
+        """Refund a missed deadline; after a late delivery it is the buyer's choice, within
+        the inspection window."""
+        state = self._check_status(trade, *_ACTIVE)
+        if state.status == Status.DELIVERED:
+            self._check_party(trade, by, trade.order.buyer)
         fn = self.escrow.functions.refund(trade.order.as_tuple(), trade.terms.as_tuple())
         return self._send("refund", fn, by)
 
@@ -683,7 +786,7 @@ class TradeClient:
 
     def arbitration_cost(self, trade: Trade) -> int:
         """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
-        that cannot sit (ArbitrationInvalidPanel, ArbitrationInvalidMember)."""
+        that cannot sit (ArbitrationInvalidPanel, ArbitrationMemberNotRegistered, …)."""
         arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
         call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
         try:
@@ -734,7 +837,10 @@ class TradeClient:
         ruling period lapsed (an even split)."""
         dispute_id = self.dispute_id(trade)
         state = self.state(trade)
-        if dispute_id is not None and state.dispute_deadline == 0:
+        ruling_deadline = state.ruling_deadline  # 0 unless the dispute is with the arbitrator
+        if ruling_deadline and self._now() > ruling_deadline:
+            return self.enforce_ruling_timeout(trade, by=by)
+        if dispute_id is not None and state.with_arbitrator:
             # With the panel: the arbitrator decides whether its deadline passed (and says
             # ArbitrationDisputeSolved once it ruled).
             fn = self._arbitrator(trade).functions.ruleByDefault(dispute_id)
@@ -742,6 +848,18 @@ class TradeClient:
         self._check_status(trade, Status.DISPUTED)
         fn = self.escrow.functions.enforceFeeTimeout(trade.order.as_tuple(), trade.terms_hash)
         return self._send("default (fee timeout)", fn, by)
+
+    def enforce_ruling_timeout(self, trade: Trade, *, by: str) -> TxResult:
+        """End a dispute the arbitrator did not rule on by the order's ruling deadline: an
+        even split, as a refusal to rule would give."""
+        state = self._check_status(trade, Status.DISPUTED)
+        if self.preflight and not state.with_arbitrator:
+            self._refuse("EscrowNotWithArbitrator", orderId=trade.id)
+        fn = self.escrow.functions.enforceRulingTimeout(trade.order.as_tuple(), trade.terms_hash)
+        return self._send("default (ruling timeout)", fn, by)
+
+    def _now(self) -> int:
+        return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def _arbitrator(self, trade: Trade) -> Contract:
         return self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
@@ -811,6 +929,20 @@ class TradeClient:
     def register_arbitrator(self, account: str) -> TxResult:
         fn = self.arbitration.functions.registerArbitrator(account)
         return self._send("register_arbitrator", fn, self.operator)
+
+    def set_default_panel(self, members: Sequence[str]) -> TxResult:
+        """The operator sets, once, the panel that hears disputes created with empty extra
+        data (what ERC-792 arbitrables send): an odd number of registered arbitrators."""
+        panel = [to_checksum_address(m) for m in members]
+        if self.preflight and self.default_panel():
+            self._refuse("ArbitrationDefaultPanelAlreadySet")
+        fn = self.arbitration.functions.setDefaultPanel(panel)
+        return self._send("set_default_panel", fn, self.operator)
+
+    def default_panel(self) -> list[ChecksumAddress]:
+        """The arbitrator's default panel ([] until the operator sets it)."""
+        members = self.arbitration.functions.defaultPanel().call()
+        return [to_checksum_address(m) for m in members]
 
     def grant_customs(self, account: str) -> TxResult:
         fn = self.tracker.functions.grantRole(CUSTOMS_ROLE, account)
@@ -934,7 +1066,7 @@ class TradeClient:
             entry = _timeline_entry(e, token, self, blocks[e.block], senders[e.tx_hash])
             if entry is not None:
                 entries.append(entry)
-        return entries
+        return _mark_late(entries, t.terms)
 
     def timeline_table(self, trade: Trade | bytes | str, title: str | None = None) -> Any:
         """The timeline as a rich Table (print it with rich, or `print_timeline`)."""
@@ -1055,6 +1187,7 @@ class TradeClient:
         if data is None:
             return exc
         revert = self.errors.decode(data)
+        revert.names = self.names
         if to:
             revert.contract = self.events.contract_name(to) or to
         return revert
@@ -1086,6 +1219,11 @@ class TradeClient:
             time.sleep(poll)
 
 
+def _bps(value: str | int) -> int:
+    """A share as basis points: an int is basis points already, text is like `"1%"`."""
+    return value if isinstance(value, int) else parse_bps(value)
+
+
 def _id_bytes(value: bytes | str) -> bytes:
     return bytes.fromhex(value[2:]) if isinstance(value, str) else bytes(value)
 
@@ -1095,6 +1233,33 @@ def _abi_type(param: Mapping[str, Any]) -> str:
     if kind.startswith("tuple"):
         return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
     return kind
+
+
+_CARRIER_PICKUP = frozenset(
+    k
+    for k in CheckpointKind
+    if CheckpointKind.PICKED_UP <= k <= CheckpointKind.DELIVERED
+    and k not in (CheckpointKind.EXPORT_CLEARED, CheckpointKind.IMPORT_CLEARED)
+)
+
+
+def _mark_late(entries: list[TimelineEntry], terms: Terms) -> list[TimelineEntry]:
+    """Marks the checkpoints that came late, as the escrow judged them: the first transport
+    stage from pickup on after ship-by, and a delivery after deliver-by."""
+    funded = next((e.time for e in entries if e.action == "funded"), None)
+    if funded is None:
+        return entries
+    out: list[TimelineEntry] = []
+    picked_up = False
+    for e in entries:
+        late = False
+        if e.kind in _CARRIER_PICKUP and not picked_up:
+            picked_up = True
+            late = e.time > funded + terms.ship_within
+        if e.kind == CheckpointKind.DELIVERED and e.time > funded + terms.deliver_within:
+            late = True
+        out.append(dataclasses.replace(e, late=True) if late else e)
+    return out
 
 
 def _timeline_entry(

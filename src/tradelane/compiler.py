@@ -18,6 +18,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -352,9 +353,16 @@ def _artifacts(
 
 
 def compile_contracts(
-    root: Path | None = None, *, force: bool = False, solc: Solc | None = None
+    root: Path | None = None,
+    *,
+    force: bool = False,
+    solc: Solc | None = None,
+    on_compile: Callable[[int], None] | None = None,
 ) -> dict[str, Artifact]:
     """Compile every contract under contracts/ (or return the cached artifacts).
+
+    `on_compile(n)` is called with the number of source files when solc is about to run
+    (never when the cache answers), so a caller can say what it waits for.
 
     Returns artifacts by contract name. Raises CompilationError (with file:line:col
     diagnostics) when solc rejects the sources and SetupError when no usable solc is found.
@@ -368,6 +376,8 @@ def compile_contracts(
     if not force and (cached := _load_cached(root, key)) is not None:
         return cached
 
+    if on_compile is not None:
+        on_compile(len(sources))
     output = _run_solc(root, solc, sources)
     version = solc.version if solc.kind == "native" else _version_of(solc.path)
     settings = compiler_settings()

@@ -39,3 +39,15 @@ class DeploymentError(TradelaneError):
     """The suite could not be deployed or a manifest is unusable."""
 
     exit_code = 3
+
+
+class UnsafeTerms(TradelaneError):
+    """The client refuses, before sending, terms that would take a party's right away (a panel
+    that includes a party of the order, a panel the arbitrator would not accept, a seller who
+    is its own carrier with no inspection window). `problems` lists each, one line apiece."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("unsafe terms: " + "; ".join(problems))

@@ -16,6 +16,10 @@ from eth_utils import to_checksum_address
 
 ZERO_ADDRESS: ChecksumAddress = to_checksum_address("0x" + "00" * 20)
 BPS = 10_000
+MAX_FEE_BPS = 200  # the escrow's platform fee cap (2%)
+DEFAULT_RULING_TIMEOUT = 180 * 86_400  # the escrow's ruling deadline when the terms give 0
+MIN_RULING_TIMEOUT = 30 * 86_400
+MAX_RULING_TIMEOUT = 730 * 86_400
 
 
 class _Named(IntEnum):
@@ -24,6 +28,15 @@ class _Named(IntEnum):
     @property
     def label(self) -> str:
         return self.name.lower()
+
+    def __str__(self) -> str:
+        # print(state.status) says `shipped`, not `4` (int() still gives the number)
+        return self.label
+
+    def __format__(self, spec: str) -> str:
+        if spec and spec[-1] in "bcdoxXneEfFgG%":
+            return super().__format__(spec)  # a number format: the value
+        return format(self.label, spec)
 
     @classmethod
     def parse(cls, value: str | int | Self) -> Self:
@@ -60,6 +73,9 @@ class Status(_Named):
     @property
     def terminal(self) -> bool:
         return self in (Status.COMPLETED, Status.REFUNDED, Status.RESOLVED, Status.CANCELLED)
+
+
+_FUNDED_OPEN = (Status.FUNDED, Status.IN_TRANSIT, Status.DELIVERED)
 
 
 def status_mask(*statuses: Status) -> int:
@@ -186,8 +202,14 @@ class Terms:
     document_hash: bytes = b"\x00" * 32
     origin: bytes = b"\x00" * 5  # UN/LOCODE (port of loading or named place); zero: none
     destination: bytes = b"\x00" * 5  # UN/LOCODE (port of discharge or named place)
+    # The highest platform fee the seller accepts (basis points); registration refuses a higher
+    # one. The client's new_trade commits to the fee in force unless told otherwise.
+    max_fee_bps: int = MAX_FEE_BPS
+    ruling_timeout: int = 0  # seconds the arbitrator has to rule (0: 180 days; else 30 to 730 days)
     milestones: tuple[Milestone, ...] = ()
     arbitrator_extra_data: bytes = b""
+    customs: tuple[ChecksumAddress, ...] = ()  # the only accounts that clear and hold this order
+    inspectors: tuple[ChecksumAddress, ...] = ()  # the only accounts that inspect it
 
     def as_tuple(self) -> tuple[Any, ...]:
         return (
@@ -202,9 +224,18 @@ class Terms:
             self.document_hash,
             self.origin,
             self.destination,
+            self.max_fee_bps,
+            self.ruling_timeout,
             [m.as_tuple() for m in self.milestones],
             self.arbitrator_extra_data,
+            list(self.customs),
+            list(self.inspectors),
         )
+
+    @property
+    def ruling_timeout_seconds(self) -> int:
+        """The arbitrator's time to rule once a dispute is with it (the 180-day default for 0)."""
+        return self.ruling_timeout or DEFAULT_RULING_TIMEOUT
 
     @property
     def route(self) -> tuple[str, str]:
@@ -253,15 +284,21 @@ class OrderState:
     """Solidity `OrderState`: the live state of an order."""
 
     status: Status
-    stage: Stage
+    stage: Stage  # the carrier's track: the highest transport stage recorded
+    clearance: Stage  # the customs track: None, ExportCleared or ImportCleared
     on_hold: bool
     delivered_on_time: bool
+    picked_up_late: bool  # the first pickup came after the ship-by time
     buyer_opened_dispute: bool
+    with_arbitrator: bool  # both arbitration fees are paid
     fee_bps: int
     released_bps: int
     funded_at: int
-    delivered_at: int
-    dispute_deadline: int
+    delivered_at: int  # the delivery, or the release of a later hold: the window counts from it
+    # The contract's one word for three times: before a dispute the fee timeout fixed at funding
+    # (seconds), while the other party's fee is awaited its deadline, then the ruling deadline.
+    # Read it through fee_timeout, dispute_deadline and ruling_deadline.
+    dispute_clock: int
     dispute_deposit: int
 
     @classmethod
@@ -269,16 +306,36 @@ class OrderState:
         return cls(
             Status(t[0]),
             Stage(t[1]),
-            bool(t[2]),
+            Stage(t[2]),
             bool(t[3]),
             bool(t[4]),
-            int(t[5]),
-            int(t[6]),
-            int(t[7]),
+            bool(t[5]),
+            bool(t[6]),
+            bool(t[7]),
             int(t[8]),
             int(t[9]),
             int(t[10]),
+            int(t[11]),
+            int(t[12]),
+            int(t[13]),
         )
+
+    @property
+    def fee_timeout(self) -> int:
+        """Seconds the other party will have to pay its arbitration fee (fixed at funding)."""
+        return self.dispute_clock if self.status in _FUNDED_OPEN else 0
+
+    @property
+    def dispute_deadline(self) -> int:
+        """While the other party's arbitration fee is awaited: its deadline; else 0."""
+        waiting = self.status == Status.DISPUTED and not self.with_arbitrator
+        return self.dispute_clock if waiting else 0
+
+    @property
+    def ruling_deadline(self) -> int:
+        """While the dispute is with the arbitrator: when anyone may end it with an even split."""
+        ruling = self.status == Status.DISPUTED and self.with_arbitrator
+        return self.dispute_clock if ruling else 0
 
 
 @dataclass(frozen=True)
@@ -368,6 +425,7 @@ class TimelineEntry:
     uri: str = ""  # for a checkpoint: its URI (urn:uuid:<eventID> for an imported DCSA event)
     event_time: int | None = None  # the event's own time (a carrier event's eventDateTime)
     planned: str = ""  # "planned" or "estimated": a DCSA PLN/EST event, never on chain
+    late: bool = False  # a pickup after ship-by, or a delivery after deliver-by
 
 
 @dataclass(frozen=True)

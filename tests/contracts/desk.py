@@ -153,9 +153,12 @@ class Trade(OrderHead):
         keys = [
             "status",
             "stage",
+            "clearance",
             "on_hold",
             "delivered_on_time",
+            "picked_up_late",
             "buyer_opened_dispute",
+            "with_arbitrator",
             "fee_bps",
             "released_bps",
             "funded_at",
@@ -166,6 +169,7 @@ class Trade(OrderHead):
         state = dict(zip(keys, raw, strict=True))
         state["status"] = STATUSES[state["status"]]
         state["stage"] = STAGES[state["stage"]]
+        state["clearance"] = STAGES[state["clearance"]]
         return state
 
     def status(self) -> str:
@@ -199,8 +203,12 @@ class Trade(OrderHead):
                     "documentHash": t[8],
                     "origin": t[9],
                     "destination": t[10],
-                    "milestones": [{"stage": s, "bps": b} for s, b in t[11]],
-                    "arbitratorExtraData": t[12],
+                    "maxFeeBps": t[11],
+                    "rulingTimeout": t[12],
+                    "milestones": [{"stage": s, "bps": b} for s, b in t[13]],
+                    "arbitratorExtraData": t[14],
+                    "customs": list(t[15]),
+                    "inspectors": list(t[16]),
                 },
             },
         }
@@ -223,7 +231,7 @@ class Trade(OrderHead):
         signer: str,
         cp: tuple,
         deadline: int,
-        nonce: int = 1,
+        nonce: int = 0,
         *,
         chain_id: int | None = None,
         tracker: str | None = None,
@@ -277,6 +285,10 @@ class Desk:
         nonce: int | None = None,
         origin: str = "CNSHA",
         destination: str = "DEHAM",
+        customs: Sequence[str] | None = None,
+        inspectors: Sequence[str] | None = None,
+        max_fee_bps: int = 200,
+        ruling_timeout: int = 0,
     ) -> Trade:
         if nonce is None:
             self._nonce += 1
@@ -295,8 +307,12 @@ class Desk:
             keccak(text=f"PO-{nonce}"),
             origin.encode(),
             destination.encode(),
+            max_fee_bps,
+            ruling_timeout,
             [(STAGES.index(s), bps) for s, bps in milestones],
             encode(["address[]"], [panel]),
+            list(customs) if customs is not None else [self.p["customs"]],
+            list(inspectors) if inspectors is not None else [self.p["inspector"]],
         )
         terms_hash = self.escrow.functions.hashTerms(terms).call()
         oid = self.escrow.functions.orderId(order, terms_hash).call()

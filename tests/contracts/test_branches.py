@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from eth_abi import encode
 
+from tradelane._client import eip712
+
 from .conftest import USDC_UNIT
 from .desk import DAY, ETH, Desk
 
@@ -362,27 +364,30 @@ def test_signed_checkpoint_is_relayed_once(desk: Desk, chain) -> None:
     other = desk.trade()
     desk.quote_and_fund(trade)
     desk.quote_and_fund(other)
+    customs = desk.p["customs"]
     cp = trade.checkpoint("export_cleared", document="CD-1")
     deadline = chain.now() + DAY
-    sig = trade.sign_checkpoint(desk.p["customs"], cp, deadline)
+    sig = trade.sign_checkpoint(customs, cp, deadline)
     signed = desk.tracker.functions.recordSigned
     relayer = desk.p["outsider"]
-    digest = desk.tracker.functions.checkpointDigest(trade.id, cp, deadline, 1).call()
     desk.reverts(
         "TrackerInvalidSignature",
-        signed(other.order, other.terms, cp, desk.p["customs"], deadline, 1, sig),
+        signed(other.order, other.terms, cp, customs, deadline, 0, sig),
         relayer,
     )
-    desk.reverts(
-        "TrackerInvalidSignature",
-        signed(trade.order, trade.terms, cp, desk.p["customs"], deadline, 2, sig),
+    assert desk.reverts(
+        "TrackerNonceMismatch",
+        signed(trade.order, trade.terms, cp, customs, deadline, 1, sig),
         relayer,
-    )
-    desk.send(signed(trade.order, trade.terms, cp, desk.p["customs"], deadline, 1, sig), relayer)
-    assert desk.tracker.functions.signatureUsed(digest).call()
+    ) == (customs, 0, 1)
+    desk.send(signed(trade.order, trade.terms, cp, customs, deadline, 0, sig), relayer)
+    assert desk.tracker.functions.checkpointNonce(customs, trade.id).call() == 1
+    # Each order keeps its own sequence per signer.
+    assert desk.tracker.functions.checkpointNonce(customs, other.id).call() == 0
+    digest = desk.tracker.functions.checkpointDigest(trade.id, cp, deadline, 0).call()
     assert desk.reverts(
         "TrackerSignatureUsed",
-        signed(trade.order, trade.terms, cp, desk.p["customs"], deadline, 1, sig),
+        signed(trade.order, trade.terms, cp, customs, deadline, 0, sig),
         relayer,
     ) == (digest,)
     late = trade.checkpoint("delivered")
@@ -390,13 +395,13 @@ def test_signed_checkpoint_is_relayed_once(desk: Desk, chain) -> None:
     desk.time_travel(2 * DAY)
     desk.reverts(
         "TrackerSignatureExpired",
-        signed(trade.order, trade.terms, late, trade.carrier, deadline, 1, sig),
+        signed(trade.order, trade.terms, late, trade.carrier, deadline, 0, sig),
         relayer,
     )
     bogus = trade.sign_checkpoint(desk.p["outsider"], late, deadline + 5 * DAY)
     desk.reverts(
         "TrackerUnauthorized",
-        signed(trade.order, trade.terms, late, desk.p["outsider"], deadline + 5 * DAY, 1, bogus),
+        signed(trade.order, trade.terms, late, desk.p["outsider"], deadline + 5 * DAY, 0, bogus),
         relayer,
     )
 
@@ -411,7 +416,7 @@ def test_malleated_checkpoint_signature_is_refused(desk: Desk, chain) -> None:
     r, s, v = sig[:32], int.from_bytes(sig[32:64], "big"), sig[64]
     flipped = r + (n - s).to_bytes(32, "big") + bytes([55 - v])
     fn = desk.tracker.functions.recordSigned(
-        trade.order, trade.terms, cp, trade.carrier, deadline, 1, flipped
+        trade.order, trade.terms, cp, trade.carrier, deadline, 0, flipped
     )
     desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"])
 
@@ -452,7 +457,7 @@ def test_no_party_can_open_a_dispute_its_panel_could_not_hear(desk: Desk) -> Non
     # a seller who quoted a panel that cannot sit must not win a dispute by the buyer's default
     for panel, error in (
         (desk.p["arbitrators"][:2], "ArbitrationInvalidPanel"),
-        ([desk.p["outsider"]], "ArbitrationInvalidMember"),
+        ([desk.p["outsider"]], "ArbitrationMemberNotRegistered"),
     ):
         trade = desk.trade(panel=panel)
         desk.quote_and_fund(trade)
@@ -552,13 +557,13 @@ def test_arbitrator_rejects_bad_disputes(desk: Desk) -> None:
         value=cost,
     )
     desk.reverts(
-        "ArbitrationInvalidMember",
+        "ArbitrationMemberNotRegistered",
         arb.createDispute(2, encode(["address[]"], [[caller]])),
         caller,
         value=cost,
     )
     desk.reverts(
-        "ArbitrationInvalidMember",
+        "ArbitrationMemberDuplicated",
         arb.createDispute(2, encode(["address[]"], [[judges[0], judges[1], judges[0]]])),
         caller,
         value=cost,
@@ -568,7 +573,7 @@ def test_arbitrator_rejects_bad_disputes(desk: Desk) -> None:
     desk.reverts("ArbitrationInvalidMember", arb.registerArbitrator(judges[0]), desk.p["operator"])
     desk.reverts("AccessControlUnauthorizedAccount", arb.registerArbitrator(caller), caller)
     desk.reverts("ArbitrationNothingToWithdraw", arb.withdraw(), caller)
-    assert arb.appealCost(0, b"").call() == 2**256 - 1
+    assert arb.appealCost(0, b"").call() == 2**250
 
 
 def test_registration_event_rebuilds_the_order(desk: Desk) -> None:
@@ -594,6 +599,10 @@ def test_registration_event_rebuilds_the_order(desk: Desk) -> None:
     assert (t.inspection_window, t.valid_until, t.nonce, t.document_hash) == tuple(trade.terms[5:9])
     assert (t.origin, t.destination) == tuple(trade.terms[9:11]) == (b"CNSHA", b"DEHAM")
     assert t.route == ("CNSHA", "DEHAM")
-    assert [m.as_tuple() for m in t.milestones] == trade.terms[11]
-    assert t.arbitrator_extra_data == trade.terms[12]
+    assert [m.as_tuple() for m in t.milestones] == trade.terms[13]
+    assert t.arbitrator_extra_data == trade.terms[14]
+    assert (t.max_fee_bps, t.ruling_timeout) == tuple(trade.terms[11:13])
+    assert (list(t.customs), list(t.inspectors)) == (trade.terms[15], trade.terms[16])
     assert (int(rebuilt.risk_stage), rebuilt.fee_bps) == (10, 150)
+    # The rebuilt terms hash to the identifier the escrow gave the order.
+    assert eip712.terms_hash(t) == bytes(trade.terms_hash)

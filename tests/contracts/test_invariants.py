@@ -215,6 +215,8 @@ class Trade(RuleBasedStateMachine):
         }
         self.owed = {t: {k: 0 for k in self.payees} for t in self.tokens}
         self.arb_owed = {f"arbitrator{i}": 0 for i in range(3)}
+        # fees of panels that never voted, credited back to the escrow by the arbitrator
+        self.arb_refunds = 0
         self.statuses: list[int] = []
         self.lo = self.hi = 0
         STATS["examples"] += 1
@@ -772,19 +774,23 @@ class Trade(RuleBasedStateMachine):
         out = self._tx(actor, "TradeEscrow", "submitEvidence", o.order, o.terms, "ipfs://more")
         self._expect(out, err, "submitEvidence")
 
-    def _decide(self, d: GDispute, ruling: int) -> None:
+    def _decide(self, d: GDispute, ruling: int, by_default: bool = False) -> None:
         d.solved = True
         o = self.orders[d.order]
-        self._resolve(o, d.amount, BPS // 2 if ruling == 0 else ruling - 1)
-        size = len(d.panel)
-        share = COST // size
-        for k, member in enumerate(d.panel):
+        # the arbitrator pays (or refunds) the fee before the escrow executes the ruling
+        paid = [m for m in d.panel if not by_default or self._name(m) in d.voted]
+        if not paid:
+            # a panel that never voted is not paid: the fee is credited back to the escrow
+            self.arb_refunds += COST
+        share = COST // len(paid) if paid else 0
+        for k, member in enumerate(paid):
             self._move(
                 ETH,
                 "arbitration",
                 self._name(member),
-                COST - share * (size - 1) if k == 0 else share,
+                COST - share * (len(paid) - 1) if k == 0 else share,
             )
+        self._resolve(o, d.amount, BPS // 2 if ruling == 0 else ruling - 1)
 
     @rule(
         j=st.integers(0, 7),
@@ -838,7 +844,7 @@ class Trade(RuleBasedStateMachine):
             return
         out = self._tx(actor, "DisputeArbitration", "ruleByDefault", j)
         if self._expect(out, err, "ruleByDefault") and d is not None:
-            self._decide(d, 0)
+            self._decide(d, 0, by_default=True)
 
     @rule(j=st.integers(0, 7), actor=st.sampled_from(ACTORS), ruling=st.integers(0, 10_002))
     @precondition(lambda self: bool(self.disputes))
@@ -1017,9 +1023,10 @@ class Trade(RuleBasedStateMachine):
                 "escrow conservation"
             )
         open_fees = COST * sum(1 for d in self.disputes if not d.solved)
-        assert b.eth(self.arbitration) == open_fees + sum(self.arb_owed.values()), (
-            "arbitrator conservation"
-        )
+        assert int(b.call("DisputeArbitration", "owed", self.escrow)) == self.arb_refunds
+        assert (
+            b.eth(self.arbitration) == open_fees + sum(self.arb_owed.values()) + self.arb_refunds
+        ), "arbitrator conservation"
         # 2. and 3. every order: its state, its payouts, its path
         for k, o in enumerate(self.orders):
             state = b.call("TradeEscrow", "orderState", o.id)

@@ -170,6 +170,9 @@ ESCROW: dict[str, Row] = {
     "enforceFeeTimeout": Row(
         ANYONE, "", lambda w, r: (None, 0), "anyone, once the fee timeout passed"
     ),
+    "enforceRulingTimeout": Row(
+        ANYONE, "", lambda w, r: (None, 0), "anyone, once the order's ruling deadline passed"
+    ),
     # Everyone takes only its own credit: the treasury's fee is nobody else's.
     "withdraw": Row(
         frozenset({"treasury"}), "EscrowNothingToWithdraw", lambda w, r: (_esc(w).withdraw(ETH), 0)
@@ -231,8 +234,9 @@ def _signed(kind: str) -> Callable[[World, str], tuple[Any, int]]:
         t = w.funded
         cp = _cp(t, kind)
         deadline = w.desk.chain.now() + DAY
-        sig = t.sign_checkpoint(w.who[r], cp, deadline, nonce=7)
-        return _trk(w).recordSigned(t.order, t.terms, cp, w.who[r], deadline, 7, sig), 0
+        nonce = int(_trk(w).checkpointNonce(w.who[r], t.id).call())
+        sig = t.sign_checkpoint(w.who[r], cp, deadline, nonce=nonce)
+        return _trk(w).recordSigned(t.order, t.terms, cp, w.who[r], deadline, nonce, sig), 0
 
     return build
 
@@ -248,6 +252,10 @@ TRACKER: dict[str, Row] = {
     "recordSigned/customs": Row(frozenset({"customs"}), "TrackerUnauthorized", _signed("hold")),
     "recordSigned/inspector": Row(
         frozenset({"inspector"}), "TrackerUnauthorized", _signed("inspection_failed")
+    ),
+    # Each signer moves only its own sequence: a revocation cancels nobody else's signatures.
+    "revokeCheckpointNonces": Row(
+        ANYONE, "", lambda w, r: (None, 0), "anyone, for its own signed checkpoints only"
     ),
     "grantRole": Row(
         ADMIN,
@@ -286,6 +294,17 @@ ARBITRATION: dict[str, Row] = {
         ANYONE, "", lambda w, r: (None, 0), "anyone, once the ruling period ended"
     ),
     "withdraw": Row(ANYONE, "", lambda w, r: (None, 0), "each its own fee shares (none owed here)"),
+    "withdrawTo": Row(
+        ANYONE, "", lambda w, r: (None, 0), "each its own fee shares, to another address"
+    ),
+    "setDefaultPanel": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_arb(w).setDefaultPanel([w.who["arbitrator"]]), 0),
+    ),
+    "executeRuling": Row(
+        ANYONE, "", lambda w, r: (None, 0), "anyone, once a decided ruling's execution failed"
+    ),
     "grantRole": Row(
         ADMIN,
         "AccessControlUnauthorizedAccount",

@@ -160,8 +160,8 @@ def test_checkpoint_signed_for_another_chain_is_refused(desk: Desk) -> None:
     desk.quote_and_fund(trade)
     cp = trade.checkpoint("picked_up")
     deadline = desk.chain.now() + DAY
-    sig = trade.sign_checkpoint(trade.carrier, cp, deadline, 1, chain_id=desk.chain.chain_id + 1)
-    fn = _relay(desk.tracker, trade, cp, trade.carrier, deadline, 1, sig)
+    sig = trade.sign_checkpoint(trade.carrier, cp, deadline, 0, chain_id=desk.chain.chain_id + 1)
+    fn = _relay(desk.tracker, trade, cp, trade.carrier, deadline, 0, sig)
     assert desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"]) == (trade.carrier,)
 
 
@@ -180,9 +180,9 @@ def test_checkpoint_signed_for_another_tracker_is_refused(desk: Desk, artifacts:
     cp = trade.checkpoint("picked_up")
     deadline = desk.chain.now() + DAY
     sig = trade.sign_checkpoint(trade.carrier, cp, deadline)  # for the first tracker
-    fn = _relay(other["LogisticsTracker"], other_trade, cp, trade.carrier, deadline, 1, sig)
+    fn = _relay(other["LogisticsTracker"], other_trade, cp, trade.carrier, deadline, 0, sig)
     desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"])
-    desk.send(_relay(desk.tracker, trade, cp, trade.carrier, deadline, 1, sig), desk.p["outsider"])
+    desk.send(_relay(desk.tracker, trade, cp, trade.carrier, deadline, 0, sig), desk.p["outsider"])
     assert trade.status() == "in_transit"
 
 
@@ -191,10 +191,14 @@ def test_checkpoint_with_a_reused_nonce_is_refused_even_resigned_or_malleated(de
     desk.quote_and_fund(trade)
     cp = trade.checkpoint("picked_up")
     deadline = desk.chain.now() + DAY
-    sig = trade.sign_checkpoint(trade.carrier, cp, deadline, nonce=42)
-    desk.send(_relay(desk.tracker, trade, cp, trade.carrier, deadline, 42, sig), desk.p["outsider"])
-    for again in (trade.sign_checkpoint(trade.carrier, cp, deadline, nonce=42), _malleate(sig)):
-        fn = _relay(desk.tracker, trade, cp, trade.carrier, deadline, 42, again)
+    early = trade.sign_checkpoint(trade.carrier, cp, deadline, nonce=42)
+    fn = _relay(desk.tracker, trade, cp, trade.carrier, deadline, 42, early)
+    assert desk.reverts("TrackerNonceMismatch", fn, trade.carrier) == (trade.carrier, 0, 42)
+    sig = trade.sign_checkpoint(trade.carrier, cp, deadline, nonce=0)
+    desk.send(_relay(desk.tracker, trade, cp, trade.carrier, deadline, 0, sig), desk.p["outsider"])
+    assert desk.tracker.functions.checkpointNonce(trade.carrier, trade.id).call() == 1
+    for again in (trade.sign_checkpoint(trade.carrier, cp, deadline, nonce=0), _malleate(sig)):
+        fn = _relay(desk.tracker, trade, cp, trade.carrier, deadline, 0, again)
         desk.reverts("TrackerSignatureUsed", fn, trade.carrier)
 
 
@@ -204,7 +208,7 @@ def test_checkpoint_claimed_for_a_signer_who_did_not_sign_is_refused(desk: Desk)
     cp = trade.checkpoint("export_cleared")
     deadline = desk.chain.now() + DAY
     forged = trade.sign_checkpoint(desk.p["outsider"], cp, deadline)
-    fn = _relay(desk.tracker, trade, cp, desk.p["customs"], deadline, 1, forged)
+    fn = _relay(desk.tracker, trade, cp, desk.p["customs"], deadline, 0, forged)
     assert desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"]) == (desk.p["customs"],)
     assert trade.state()["stage"] == "none"
 

@@ -179,6 +179,9 @@ class GasDesk:
             destination=b"DEHAM",
             milestones=tuple(Milestone(Stage[s.upper()], bps) for s, bps in milestones),
             arbitrator_extra_data=encode(["address[]"], [[self.p["arbitrators"][0]]]),
+            # Every flow names its customs authority and inspector, as a cross-border order does.
+            customs=(self.p["customs"],),
+            inspectors=(self.p["inspector"],),
         )
         return GasTrade(order, terms)
 

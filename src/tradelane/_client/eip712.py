@@ -46,8 +46,12 @@ ORDER_TYPES: dict[str, list[dict[str, str]]] = {
         {"name": "documentHash", "type": "bytes32"},
         {"name": "origin", "type": "bytes5"},
         {"name": "destination", "type": "bytes5"},
+        {"name": "maxFeeBps", "type": "uint16"},
+        {"name": "rulingTimeout", "type": "uint32"},
         {"name": "milestones", "type": "Milestone[]"},
         {"name": "arbitratorExtraData", "type": "bytes"},
+        {"name": "customs", "type": "address[]"},
+        {"name": "inspectors", "type": "address[]"},
     ],
     "Milestone": [{"name": "stage", "type": "uint8"}, {"name": "bps", "type": "uint16"}],
 }
@@ -92,8 +96,12 @@ def order_message(order: Order, terms: Terms) -> dict[str, Any]:
             "documentHash": terms.document_hash,
             "origin": terms.origin,
             "destination": terms.destination,
+            "maxFeeBps": terms.max_fee_bps,
+            "rulingTimeout": terms.ruling_timeout,
             "milestones": [{"stage": int(m.stage), "bps": m.bps} for m in terms.milestones],
             "arbitratorExtraData": terms.arbitrator_extra_data,
+            "customs": list(terms.customs),
+            "inspectors": list(terms.inspectors),
         },
     }
 

@@ -257,8 +257,9 @@ class Context:
 
     origin: str
     destination: str
-    stage: Stage
+    stage: Stage  # the carrier's track
     on_hold: bool
+    clearance: Stage = Stage.NONE  # the customs track (export_cleared, import_cleared)
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,10 @@ def recorded_event_ids(client: Any, trade: Trade) -> dict[str, TimelineEntry]:
     return found
 
 
+#: The customs track: clearances move forward on their own, apart from the carrier's stages.
+_CLEARANCES = (CheckpointKind.EXPORT_CLEARED, CheckpointKind.IMPORT_CLEARED)
+
+
 def _location_for(kind: CheckpointKind, event: dict[str, Any], ctx: dcsa.Context) -> str:
     place = dcsa.event_location(event)
     if place:
@@ -170,14 +174,16 @@ def _location_for(kind: CheckpointKind, event: dict[str, Any], ctx: dcsa.Context
 
 
 def _after(kind: CheckpointKind, ctx: dcsa.Context) -> dcsa.Context:
-    stage, hold = ctx.stage, ctx.on_hold
-    if kind <= CheckpointKind.DELIVERED:
+    stage, hold, clearance = ctx.stage, ctx.on_hold, ctx.clearance
+    if kind in _CLEARANCES:
+        clearance = Stage(int(kind))
+    elif kind <= CheckpointKind.DELIVERED:
         stage = Stage(int(kind))
     elif kind == CheckpointKind.CUSTOMS_HOLD:
         hold = True
     elif kind == CheckpointKind.CUSTOMS_RELEASE:
         hold = False
-    return dcsa.Context(ctx.origin, ctx.destination, stage, hold)
+    return dcsa.Context(ctx.origin, ctx.destination, stage, hold, clearance)
 
 
 def import_events(
@@ -216,7 +222,7 @@ def import_events(
     known = recorded_event_ids(client, trade)
     state = client.state(trade)
     origin, destination = trade.terms.route
-    ctx = dcsa.Context(origin, destination, state.stage, state.on_hold)
+    ctx = dcsa.Context(origin, destination, state.stage, state.on_hold, state.clearance)
     report = ImportReport(trade.id_hex, file)
     seen: dict[str, int] = {}
     try:
@@ -293,8 +299,9 @@ def _import_one(
         return
     reasons: list[str] = []
     for kind in rule.kinds:
-        if kind <= CheckpointKind.DELIVERED and int(kind) <= int(ctx.stage):
-            reasons.append(f"{kind.label}: the order is already at stage {ctx.stage.label}")
+        track = ctx.clearance if kind in _CLEARANCES else ctx.stage
+        if kind <= CheckpointKind.DELIVERED and int(kind) <= int(track):
+            reasons.append(f"{kind.label}: the order is already at stage {track.label}")
             continue
         if kind.recorder == "customs" and customs is None:
             reasons.append(f"{kind.label}: a customs event, and no customs signer was given")
