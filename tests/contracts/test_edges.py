@@ -148,6 +148,7 @@ def test_settle_waits_for_a_hold_to_be_lifted(desk: Desk) -> None:
         "EscrowOnHold", desk.escrow.functions.confirm(trade.order, trade.terms_hash), trade.buyer
     )
     desk.record(trade, "release")
+    desk.time_travel(DAY + 1)  # the window restarts in full when the hold is lifted
     desk.settle(trade)
     assert trade.status() == "completed"
 
@@ -329,10 +330,8 @@ def test_ruling_period_ends_at_the_exact_second(desk: Desk) -> None:
     desk.send(default, desk.p["outsider"])
     assert trade.status() == "resolved"
     cost = desk.cost()
-    share = cost // 3
     gained = [desk.balance(j) - b for j, b in zip(judges, before, strict=True)]
-    assert gained == [cost - 2 * share, share, share]
-    assert sum(gained) == cost
+    assert gained == [cost, 0, 0]  # the fee goes to the members who voted: the first only
     assert desk.arbitration.functions.owed(ETH).call() == 0
     assert desk.balance(desk.arbitration.address) == 0
 
