@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help setup demo test test-eth-tester test-anvil lint audit fuzz gas bench clean distclean
+.PHONY: help setup demo test test-eth-tester test-anvil lint audit mutate fuzz gas bench clean distclean
 
 help:
 	@echo "make demo     compile and deploy the suite on an embedded chain"
@@ -20,6 +20,7 @@ help:
 	@echo "make setup    .venv and node_modules (done by demo and test)"
 	@echo "make lint     ruff, mypy and solhint"
 	@echo "make audit    Slither on contracts/: fails on an untriaged High or Medium finding"
+	@echo "make mutate   mutation testing of the money paths: killed/survived, score (MUTATE_ARGS=--json)"
 	@echo "make fuzz     the invariant state machine's deep profile (100,000+ steps, in-process EVM)"
 	@echo "make gas      measure gas per step and flow on Anvil and rewrite gas/snapshot.json"
 	@echo "make bench    gas against the anchors, throughput, scale, explorer (BENCHMARKS.md; minutes)"
@@ -68,6 +69,11 @@ test-anvil: setup
 
 audit: setup
 	$(BIN)/python audit/slither.py
+
+# Mutation testing (issue 11); the fixed sample runs inside `make test` (test_mutation_sample.py).
+MUTATE_ARGS ?=
+mutate: setup
+	$(BIN)/python audit/mutate.py $(MUTATE_ARGS)
 
 fuzz: setup
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/contracts/test_invariants.py -q -s
