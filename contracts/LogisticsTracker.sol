@@ -111,8 +111,9 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         // Check: in time, in the signer's order, and really the signer's.
         if (block.timestamp > deadline) revert TrackerSignatureExpired(deadline);
         uint256 expected = _nextNonce[signer][id];
-        if (nonce != expected) revert TrackerNonceMismatch(signer, expected, nonce);
         bytes32 digest = checkpointDigest(id, checkpoint, deadline, nonce);
+        if (nonce < expected) revert TrackerSignatureUsed(digest);
+        if (nonce > expected) revert TrackerNonceMismatch(signer, expected, nonce);
         if (!SignatureChecker.isValidSignatureNowCalldata(signer, digest, signature)) {
             revert TrackerInvalidSignature(signer);
         }

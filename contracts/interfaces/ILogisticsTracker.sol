@@ -16,7 +16,11 @@ interface ILogisticsTracker {
     error TrackerInvalidKind(uint8 kind);
     /// @notice The signed checkpoint expired at `deadline`.
     error TrackerSignatureExpired(uint64 deadline);
-    /// @notice The signed checkpoint's nonce is not the signer's next for the order (used, revoked, or early).
+    /// @notice The signed checkpoint `digest` was already recorded, or its signer revoked it (its nonce is
+    /// below the signer's next for the order).
+    error TrackerSignatureUsed(bytes32 digest);
+    /// @notice The signed checkpoint's nonce is past the signer's next for the order: an earlier one of the same
+    /// signer must be recorded (or revoked) first.
     error TrackerNonceMismatch(address signer, uint256 expected, uint256 given);
     /// @notice The signature is not `signer`'s.
     error TrackerInvalidSignature(address signer);

@@ -24,6 +24,7 @@ Nothing here needs a test-only RPC method.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -379,7 +380,7 @@ class TradeClient:
         deliver_within: str | int = "30d",
         inspection: str | int = "3d",
         milestones: Mapping[str | Stage, str | int] | Sequence[Milestone] | None = None,
-        panel: Sequence[str] = (),
+        panel: Sequence[str] | None = None,
         arbitrator: str | None = None,
         valid_until: int = 0,
         nonce: int | None = None,
@@ -433,9 +434,12 @@ class TradeClient:
             max_fee_bps=fee_cap,
             ruling_timeout=parse_duration(ruling_timeout) if ruling_timeout else 0,
             milestones=tuple(ms),
-            arbitrator_extra_data=abi_encode(
-                ["address[]"], [[to_checksum_address(p) for p in panel]]
-            ),
+            # No panel named: empty extra data, which DisputeArbitration reads as the
+            # deployment's default panel (ERC-792's usual form); the preflight refuses it if
+            # none is set. A list (even an empty one) is sent as that panel.
+            arbitrator_extra_data=b""
+            if panel is None
+            else abi_encode(["address[]"], [[to_checksum_address(p) for p in panel]]),
             customs=tuple(to_checksum_address(a) for a in customs),
             inspectors=tuple(to_checksum_address(a) for a in inspectors),
         )
@@ -502,7 +506,9 @@ class TradeClient:
     # ------------------------------------------------------------------ preflight checks
 
     def _refuse(self, name: str, **fields: Any) -> None:
-        raise self.errors.make(name, **fields)
+        revert = self.errors.make(name, **fields)
+        revert.names = self.names
+        raise revert
 
     def _check_status(self, trade: Trade, *allowed: Status) -> OrderState:
         state = self.state(trade)
@@ -537,14 +543,17 @@ class TradeClient:
         panel with one of the order's own parties on it (it would rule for itself), a panel the
         arbitrator would not accept (no dispute could ever be opened), a seller who is its own
         carrier with no inspection window (it could record delivery and be paid at once), and a
-        platform fee above the seller's cap."""
-        if not self.preflight:
-            return
+        platform fee above the seller's cap.
+
+        The first three have no counterpart in the contracts (they protect a party from terms
+        it could sign), so they are checked even with preflight off; the fee cap is the
+        escrow's own rule and is left to it then."""
         o, t = trade.order, trade.terms
         names = {o.buyer: "buyer", o.seller: "seller", t.carrier: "carrier"}
         problems: list[str] = []
         if t.arbitrator == self.arbitration.address:
-            for member in t.panel:
+            members = t.panel if t.arbitrator_extra_data else self.default_panel()
+            for member in members:
                 if member in names:
                     problems.append(
                         f"the arbitration panel includes the order's {names[member]} "
@@ -565,6 +574,8 @@ class TradeClient:
                 )
         if problems:
             raise UnsafeTerms(problems)
+        if not self.preflight:
+            return
         fee = self.fee_bps()
         if fee > t.max_fee_bps:
             self._refuse("OrderFeeAboveCap", feeBps=fee, maxFeeBps=t.max_fee_bps)
@@ -779,7 +790,7 @@ class TradeClient:
 
     def arbitration_cost(self, trade: Trade) -> int:
         """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
-        that cannot sit (ArbitrationInvalidPanel, ArbitrationInvalidMember)."""
+        that cannot sit (ArbitrationInvalidPanel, ArbitrationMemberNotRegistered, …)."""
         arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
         call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
         try:
@@ -830,7 +841,8 @@ class TradeClient:
         ruling period lapsed (an even split)."""
         dispute_id = self.dispute_id(trade)
         state = self.state(trade)
-        if state.with_arbitrator and self._now() > state.ruling_deadline:
+        ruling_deadline = state.ruling_deadline  # 0 unless the dispute is with the arbitrator
+        if ruling_deadline and self._now() > ruling_deadline:
             return self.enforce_ruling_timeout(trade, by=by)
         if dispute_id is not None and state.with_arbitrator:
             # With the panel: the arbitrator decides whether its deadline passed (and says
@@ -921,6 +933,20 @@ class TradeClient:
     def register_arbitrator(self, account: str) -> TxResult:
         fn = self.arbitration.functions.registerArbitrator(account)
         return self._send("register_arbitrator", fn, self.operator)
+
+    def set_default_panel(self, members: Sequence[str]) -> TxResult:
+        """The operator sets, once, the panel that hears disputes created with empty extra
+        data (what ERC-792 arbitrables send): an odd number of registered arbitrators."""
+        panel = [to_checksum_address(m) for m in members]
+        if self.preflight and self.default_panel():
+            self._refuse("ArbitrationDefaultPanelAlreadySet")
+        fn = self.arbitration.functions.setDefaultPanel(panel)
+        return self._send("set_default_panel", fn, self.operator)
+
+    def default_panel(self) -> list[ChecksumAddress]:
+        """The arbitrator's default panel ([] until the operator sets it)."""
+        members = self.arbitration.functions.defaultPanel().call()
+        return [to_checksum_address(m) for m in members]
 
     def grant_customs(self, account: str) -> TxResult:
         fn = self.tracker.functions.grantRole(CUSTOMS_ROLE, account)
@@ -1044,7 +1070,7 @@ class TradeClient:
             entry = _timeline_entry(e, token, self, blocks[e.block], senders[e.tx_hash])
             if entry is not None:
                 entries.append(entry)
-        return entries
+        return _mark_late(entries, t.terms)
 
     def timeline_table(self, trade: Trade | bytes | str, title: str | None = None) -> Any:
         """The timeline as a rich Table (print it with rich, or `print_timeline`)."""
@@ -1165,6 +1191,7 @@ class TradeClient:
         if data is None:
             return exc
         revert = self.errors.decode(data)
+        revert.names = self.names
         if to:
             revert.contract = self.events.contract_name(to) or to
         return revert
@@ -1210,6 +1237,33 @@ def _abi_type(param: Mapping[str, Any]) -> str:
     if kind.startswith("tuple"):
         return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
     return kind
+
+
+_CARRIER_PICKUP = frozenset(
+    k
+    for k in CheckpointKind
+    if CheckpointKind.PICKED_UP <= k <= CheckpointKind.DELIVERED
+    and k not in (CheckpointKind.EXPORT_CLEARED, CheckpointKind.IMPORT_CLEARED)
+)
+
+
+def _mark_late(entries: list[TimelineEntry], terms: Terms) -> list[TimelineEntry]:
+    """Marks the checkpoints that came late, as the escrow judged them: the first transport
+    stage from pickup on after ship-by, and a delivery after deliver-by."""
+    funded = next((e.time for e in entries if e.action == "funded"), None)
+    if funded is None:
+        return entries
+    out: list[TimelineEntry] = []
+    picked_up = False
+    for e in entries:
+        late = False
+        if e.kind in _CARRIER_PICKUP and not picked_up:
+            picked_up = True
+            late = e.time > funded + terms.ship_within
+        if e.kind == CheckpointKind.DELIVERED and e.time > funded + terms.deliver_within:
+            late = True
+        out.append(dataclasses.replace(e, late=True) if late else e)
+    return out
 
 
 def _timeline_entry(

@@ -311,7 +311,7 @@ def test_signed_holds_and_releases_keep_their_order_and_can_be_revoked(desk: Des
     receipt = desk.send(revoke, customs)
     assert desk.events(receipt, desk.tracker, "CheckpointNoncesRevoked")[0]["next"] == 2
     desk.reverts(
-        "TrackerNonceMismatch",
+        "TrackerSignatureUsed",
         signed(trade.order, trade.terms, release, customs, deadline, 1, release_sig),
         relayer,
     )

@@ -120,6 +120,16 @@ _OFFSET = re.compile(r"^[+-]((0\d|1[0-3]):[0-5]\d|14:00)$")
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
+def _judge(client):
+    """A registered arbitrator for a one-member panel: the client refuses an order whose panel
+    the arbitrator would not accept (no dispute could ever be opened)."""
+    if getattr(client, "_test_judge", None) is None:
+        judge = client.new_account("judge", eth=1)
+        client.register_arbitrator(judge)
+        client._test_judge = judge
+    return client._test_judge
+
+
 def epcis_problems(document: dict[str, Any]) -> list[str]:
     """What the EPCIS 2.0 JSON Schema requires of an EPCISDocument and its ObjectEvents
     (from the published standard; GS1 does not license the schema for redistribution)."""
@@ -312,7 +322,7 @@ def test_customs_events_without_a_customs_signer_are_skipped(chain, artifacts):
         origin="CNSHA",
         destination="DEHAM",
         deliver_within="45d",
-        panel=[],
+        panel=[_judge(client)],
     )
     client.fund(trade, quote=client.sign_quote(trade))
     report = import_events(client, trade, dcsa.load_feed(DEPARTURE))
@@ -336,7 +346,7 @@ def test_a_bad_feed_records_nothing(chain, artifacts, tmp_path):
         price="1 ETH",
         origin="CNSHA",
         destination="DEHAM",
-        panel=[],
+        panel=[_judge(client)],
     )
     client.fund(trade, quote=client.sign_quote(trade))
     feed = json.loads(DEPARTURE.read_text())
@@ -360,7 +370,7 @@ def test_a_refusal_is_reported_and_the_rest_recorded(chain, artifacts):
         price="1 ETH",
         origin="CNSHA",
         destination="DEHAM",
-        panel=[],
+        panel=[_judge(client)],
     )
     client.register(trade)
     report = import_events(client, trade, dcsa.load_feed(DEPARTURE))
@@ -440,10 +450,10 @@ def _cli(args, capsys) -> tuple[int, str, str]:
 
 SMALL = """\
 name: the departure feed only
-parties: {alice: buyer, bob: seller, maersk: carrier, cn_customs: customs}
+parties: {alice: buyer, bob: seller, maersk: carrier, cn_customs: customs, judge: arbitrator}
 orders:
   po-1: {buyer: alice, seller: bob, carrier: maersk, price: 1 ETH, origin: CNSHA,
-         destination: DEHAM, deliver_within: 45d, panel: []}
+         destination: DEHAM, deliver_within: 45d}
 steps:
   - {do: quote, order: po-1}
   - {do: fund, order: po-1}
@@ -545,7 +555,7 @@ def test_the_feed_store_on_disk_survives_the_client(chain, artifacts, tmp_path):
         price="1 ETH",
         origin="CNSHA",
         destination="DEHAM",
-        panel=[],
+        panel=[_judge(client)],
     )
     client.fund(trade, quote=client.sign_quote(trade))
     store = FeedStore(tmp_path / "events")
@@ -579,7 +589,7 @@ def test_track_import_and_export_on_a_chain_by_url(
         origin="CNSHA",
         destination="DEHAM",
         deliver_within="45d",
-        panel=[],
+        panel=[_judge(client)],
     )
     client.fund(trade, quote=client.sign_quote(trade))
     monkeypatch.setenv("CARRIER_KEY", chain.private_key(carrier))
@@ -606,7 +616,8 @@ def test_track_import_and_export_on_a_chain_by_url(
 def test_the_route_is_signed_and_rebuilt_from_events(chain, artifacts):
     client = TradeClient.deploy(chain, artifacts=artifacts)
     buyer, seller, carrier = (client.new_account(n, eth=5) for n in ("b", "s", "c"))
-    terms = dict(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[], nonce=7)
+    judge = _judge(client)
+    terms = dict(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[judge], nonce=7)
     plain = client.new_trade(**terms)
     routed = client.new_trade(**terms, origin="CNSHA", destination="DEHAM")
     other = client.new_trade(**terms, origin="CNSHA", destination="NLRTM")
