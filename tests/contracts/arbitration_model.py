@@ -2,11 +2,14 @@
 
 Two arbitrators sit behind the escrow's ERC-792 side:
 
-- `PanelModel`: DisputeArbitration as it is on main (a panel of registered arbitrators, a strict
-  majority decides in the deciding vote, `ruleByDefault` after the ruling period, the fee shared
-  among the panel, the first member taking the remainder). When DisputeArbitration changes
-  (default panel for empty extra data, overpay credit, retried rulings, withdrawTo), only this
-  class and the machine's arbitrator rules need to follow.
+- `PanelModel`: DisputeArbitration (issue 12): a panel of registered arbitrators named in the
+  extra data, a strict majority decides in the deciding vote, `ruleByDefault` after the ruling
+  period; a majority pays the whole panel, a default only those who voted, and a panel that
+  never voted is not paid (the fee goes back to the arbitrable, credited to it when it does not
+  take it). Shares are equal, the first paid member taking the remainder. The machine names a
+  panel in every order (no default panel) and the escrow always pays the exact cost and
+  executes rulings within the arbitrator's gas cap, so excess fees and retried executions are
+  not reached here (test_arbitration covers them).
 - `ImpostorModel`: the test double ImpostorArbitrator, an "arbitrator" that hands out whatever
   dispute identifier it is told and rules whatever it likes. It reaches the escrow's own checks
   on an arbitrator's answers (a taken identifier, an invalid ruling), which an honest
@@ -51,8 +54,10 @@ class PanelModel:
         if not panel or len(panel) % 2 == 0 or len(panel) > 15:
             return "ArbitrationInvalidPanel"
         for k, member in enumerate(panel):
-            if member not in self.registered or member in panel[:k]:
-                return "ArbitrationInvalidMember"
+            if member not in self.registered:
+                return "ArbitrationMemberNotRegistered"
+            if member in panel[:k]:
+                return "ArbitrationMemberDuplicated"
         return None
 
     def register_error(self, name: str) -> str | None:
@@ -108,14 +113,16 @@ class PanelModel:
     def rule_by_default(self, j: int) -> None:
         self.disputes[j].solved = True
 
-    def shares(self, j: int) -> list[tuple[str, int]]:
-        """The fee shared among the panel once decided: equal shares, the remainder to the first."""
-        panel = self.disputes[j].panel
-        share = self.cost // len(panel)
-        return [
-            (m, self.cost - share * (len(panel) - 1) if k == 0 else share)
-            for k, m in enumerate(panel)
-        ]
+    def shares(self, j: int, by_default: bool) -> list[tuple[str, int]]:
+        """The fee once decided: the whole panel by majority, only its voters by default (none:
+        an empty list, the fee goes back); equal shares, the remainder to the first paid."""
+        d = self.disputes[j]
+        paid = [m for m in d.panel if not by_default or m in d.voted]
+        if not paid:
+            return []
+        share = self.cost // len(paid)
+        rest = self.cost - share * len(paid)
+        return [(m, share + (rest if k == 0 else 0)) for k, m in enumerate(paid)]
 
 
 class ImpostorModel:
