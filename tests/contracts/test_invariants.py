@@ -1776,7 +1776,8 @@ def _tour(m: Trade) -> None:
         m.the_five_invariants()
 
     def order(**over: Any) -> int:
-        m.new_order({**_spec(m.rng), "bad": "none", "token": "eth", "wall": False, **over})
+        fixed = {"bad": "none", "token": "eth", "wall": False, "valid": 0, "max_fee": 200}
+        m.new_order({**_spec(m.rng), **fixed, **over})
         return len(m.orders) - 1
 
     for bad in BAD_TERMS:
