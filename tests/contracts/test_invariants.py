@@ -1780,6 +1780,8 @@ def _tour(m: Trade) -> None:
         m.new_order({**_spec(m.rng), **fixed, **over})
         return len(m.orders) - 1
 
+    step(lambda: m.operator("timeout", "operator", 0, 60, 0))  # below the fee timeout's bounds
+    step(lambda: m.operator("timeout", "operator", 0, 31 * DAY, 0))  # above them
     for bad in BAD_TERMS:
         k = order(bad=bad)
         step(lambda k=k: m.register(k, "buyer"))
