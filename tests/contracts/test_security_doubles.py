@@ -40,6 +40,10 @@ GUARDED = {
     "withdrawTo",
     "onStage",
     "onHold",
+    "acceptSettlement",
+    "release",
+    "reimburse",
+    "onArbitrationRefund",
 }
 
 
@@ -96,6 +100,12 @@ def _every_escrow_call(desk: Desk, trade: Trade, me: str) -> dict[str, bytes]:
         "withdrawTo": [trade.token, me],
         "onStage": [trade.order, trade.terms_hash, 10, 0, 0],
         "onHold": [trade.order, trade.terms_hash, False, 0],
+        "proposeSettlement": [trade.order, trade.terms_hash, 0],
+        "acceptSettlement": [trade.order, trade.terms_hash, 0],
+        "withdrawSettlement": [trade.order, trade.terms_hash],
+        "release": [trade.order, trade.terms_hash, 1],
+        "reimburse": [trade.order, trade.terms_hash, 1],
+        "onArbitrationRefund": [0],
         "setFee": [1],
         "setTreasury": [me],
         "setFeeTimeout": [DAY],
