@@ -1131,12 +1131,12 @@ class TradeClient:
             a = e.args
             if e.name == "OrderFunded":
                 deposit += int(a["amount"])
-            elif e.name in ("MilestoneReleased", "OrderCompleted"):
+            elif e.name in ("MilestoneReleased", "OrderCompleted", "ReleasedEarly"):
                 seller += int(a["toSeller"])
                 fee += int(a["fee"])
-            elif e.name == "OrderRefunded":
+            elif e.name in ("OrderRefunded", "GoodwillRefunded"):
                 buyer += int(a["toBuyer"])
-            elif e.name == "DisputeResolved":
+            elif e.name in ("DisputeResolved", "SettlementAccepted"):
                 seller += int(a["toSeller"])
                 buyer += int(a["toBuyer"])
                 fee += int(a["fee"])
@@ -1429,6 +1429,36 @@ def _timeline_entry(
             "to_seller": token.decimal(int(a["toSeller"])),
             "fee": token.decimal(int(a["fee"])),
         }
+    elif e.name == "SettlementProposed":
+        action = f"settlement proposed: buyer {Decimal(int(a['buyerShareBps'])) / 100}%"
+        actor = to_checksum_address(a["by"])
+    elif e.name == "SettlementWithdrawn":
+        action = "settlement withdrawn"
+        actor = to_checksum_address(a["by"])
+    elif e.name == "SettlementAccepted":
+        action = f"settled: buyer {Decimal(int(a['buyerShareBps'])) / 100}%"
+        actor = to_checksum_address(a["by"])
+        money = (
+            f"{token.format(int(a['toBuyer']))} to buyer, "
+            f"{token.format(int(a['toSeller']))} to seller, "
+            f"fee {token.format(int(a['fee']))}"
+        )
+        amounts = {
+            "to_buyer": token.decimal(int(a["toBuyer"])),
+            "to_seller": token.decimal(int(a["toSeller"])),
+            "fee": token.decimal(int(a["fee"])),
+        }
+    elif e.name == "ReleasedEarly":
+        action = "released early by the buyer"
+        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
+        amounts = {
+            "to_seller": token.decimal(int(a["toSeller"])),
+            "fee": token.decimal(int(a["fee"])),
+        }
+    elif e.name == "GoodwillRefunded":
+        action = "goodwill refund by the seller"
+        money = f"{token.format(int(a['toBuyer']))} to buyer"
+        amounts = {"to_buyer": token.decimal(int(a["toBuyer"]))}
     elif e.name == "Evidence":
         action = f"evidence: {a['evidence']}"
         actor = to_checksum_address(a["party"])
