@@ -13,7 +13,7 @@ import {ILogisticsTracker} from "./interfaces/ILogisticsTracker.sol";
 import {EscrowCore} from "./EscrowCore.sol";
 import {OrderRegistry} from "./OrderRegistry.sol";
 import {OrderHashing} from "./libraries/OrderHashing.sol";
-import {Order, Terms, Permit, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
+import {Order, Terms, Permit, OrderState, Stage, Status} from "./types/TradeTypes.sol";
 
 /// @title Trade escrow
 /// @notice Holds each order's money and moves it only by the order's rules: milestone tranches as stages are
@@ -417,6 +417,7 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
 
     /// @notice Every other function of the escrow (disputes, rulings, settlements, operator settings) runs in the
     /// module {EscrowDisputes}, in this contract's storage. Plain ETH transfers revert there (it has no receive).
+    // solhint-disable-next-line no-complex-fallback
     fallback() external payable {
         address module = _module;
         assembly ("memory-safe") {

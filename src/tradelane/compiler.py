@@ -47,9 +47,9 @@ OUTPUT_SELECTION = [
     "evm.methodIdentifiers",
 ]
 
-#: Contracts that run other deployed contracts' code at their own address (by delegatecall from their
-#: fallback): their artifact's ABI is the union of their own and the modules'. TradeEscrow's cold paths
-#: (disputes, settlements, operator settings) are the module EscrowDisputes.
+#: Contracts that run other deployed contracts' code at their own address (by delegatecall
+#: from their fallback): their artifact's ABI is the union of their own and the modules'.
+#: TradeEscrow's cold paths (disputes, settlements, operator settings) are EscrowDisputes.
 MERGED_ABIS: dict[str, tuple[str, ...]] = {"TradeEscrow": ("EscrowDisputes",)}
 
 

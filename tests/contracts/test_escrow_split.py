@@ -4,10 +4,8 @@ EIP-170 limit, and the module must refuse to be used at its own address."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-
-import pytest
-from web3.exceptions import ContractLogicError
 
 from tradelane.compiler import Artifact, merge_abis
 
@@ -54,9 +52,7 @@ def test_a_write_through_the_module_is_read_by_the_hot_half(desk: Desk) -> None:
 
 
 def test_the_module_refuses_direct_calls(desk: Desk) -> None:
-    module = desk.w3.eth.contract(
-        address=desk.suite["EscrowDisputes"].address, abi=desk.escrow.abi
-    )
+    module = desk.w3.eth.contract(address=desk.suite["EscrowDisputes"].address, abi=desk.escrow.abi)
     desk.reverts("EscrowModuleDirectCall", module.functions.setFee(1), desk.p["operator"])
     trade = desk.trade()
     desk.reverts(
@@ -67,12 +63,19 @@ def test_the_module_refuses_direct_calls(desk: Desk) -> None:
     )
 
 
+def _fails(thunk: Callable[[], Any]) -> bool:
+    """Whether the chain refused the call (each chain has its own exception type)."""
+    try:
+        thunk()
+    except Exception:
+        return True
+    return False
+
+
 def test_plain_ether_and_unknown_selectors_are_refused(desk: Desk) -> None:
-    with pytest.raises((ContractLogicError, Exception)):  # noqa: B017 (the chain's own error type)
-        desk.w3.eth.send_transaction(
-            {"from": desk.p["outsider"], "to": desk.escrow.address, "value": 1}
-        )
-    tx: dict[str, Any] = {"from": desk.p["outsider"], "to": desk.escrow.address, "data": "0xdeadbeef"}
-    with pytest.raises((ContractLogicError, Exception)):  # noqa: B017
-        desk.w3.eth.call(tx)  # type: ignore[arg-type]
-    assert desk.w3.eth.get_balance(desk.escrow.address) == 0
+    escrow, outsider = desk.escrow.address, desk.p["outsider"]
+    assert _fails(
+        lambda: desk.w3.eth.send_transaction({"from": outsider, "to": escrow, "value": 1})
+    )
+    assert _fails(lambda: desk.w3.eth.call({"from": outsider, "to": escrow, "data": "0xdeadbeef"}))
+    assert desk.w3.eth.get_balance(escrow) == 0

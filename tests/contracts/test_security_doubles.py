@@ -286,17 +286,22 @@ def test_constructors_refuse_zero_addresses_a_foreign_tracker_and_a_bad_period(
     desk: Desk, artifacts: Any
 ) -> None:
     zero, op = ETH, desk.p["operator"]
+    module = desk.suite["EscrowDisputes"].address
+    four = ["address"] * 4
     assert (
         _deploy_error(
-            desk, artifacts, "TradeEscrow", ["address"] * 3, [zero, op, desk.tracker.address]
+            desk, artifacts, "TradeEscrow", four, [zero, op, desk.tracker.address, module]
         )
+        == "EscrowZeroAddress"
+    )
+    # the disputes module must be a contract
+    assert (
+        _deploy_error(desk, artifacts, "TradeEscrow", four, [op, op, desk.tracker.address, op])
         == "EscrowZeroAddress"
     )
     # the deployed tracker points at the deployed escrow, not at a new one
     assert (
-        _deploy_error(
-            desk, artifacts, "TradeEscrow", ["address"] * 3, [op, op, desk.tracker.address]
-        )
+        _deploy_error(desk, artifacts, "TradeEscrow", four, [op, op, desk.tracker.address, module])
         == "EscrowTrackerMismatch"
     )
     assert (

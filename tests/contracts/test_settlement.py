@@ -20,9 +20,7 @@ def _propose(desk: Desk, trade: Trade, by: str, bps: int) -> Any:
 
 
 def _accept(desk: Desk, trade: Trade, by: str, bps: int) -> Any:
-    return desk.send(
-        desk.escrow.functions.acceptSettlement(trade.order, trade.terms_hash, bps), by
-    )
+    return desk.send(desk.escrow.functions.acceptSettlement(trade.order, trade.terms_hash, bps), by)
 
 
 def _rep(desk: Desk, who: str, token: str = ETH) -> dict[str, int]:
@@ -86,9 +84,7 @@ def test_a_counter_proposal_replaces_the_proposal_and_a_stale_accept_is_refused(
 def test_a_withdrawn_proposal_cannot_be_accepted(desk: Desk) -> None:
     trade = _funded(desk)
     _propose(desk, trade, trade.buyer, 5000)
-    desk.send(
-        desk.escrow.functions.withdrawSettlement(trade.order, trade.terms_hash), trade.buyer
-    )
+    desk.send(desk.escrow.functions.withdrawSettlement(trade.order, trade.terms_hash), trade.buyer)
     desk.reverts(
         "EscrowNoSettlement",
         desk.escrow.functions.acceptSettlement(trade.order, trade.terms_hash, 5000),
@@ -150,14 +146,10 @@ def test_release_early_and_goodwill_refund_come_off_what_is_locked(desk: Desk) -
     )
     buyer, seller, usdc = trade.buyer, trade.seller, trade.token
     b0, s0 = desk.balance(buyer, usdc), desk.balance(seller, usdc)
-    receipt = desk.send(
-        desk.escrow.functions.release(trade.order, trade.terms_hash, 1000), buyer
-    )
+    receipt = desk.send(desk.escrow.functions.release(trade.order, trade.terms_hash, 1000), buyer)
     (event,) = desk.events(receipt, desk.escrow, "ReleasedEarly")
     assert (event["bps"], event["toSeller"], event["fee"]) == (1000, 990 * USDC, 10 * USDC)
-    receipt = desk.send(
-        desk.escrow.functions.reimburse(trade.order, trade.terms_hash, 200), seller
-    )
+    receipt = desk.send(desk.escrow.functions.reimburse(trade.order, trade.terms_hash, 200), seller)
     (event,) = desk.events(receipt, desk.escrow, "GoodwillRefunded")
     assert event["toBuyer"] == 200 * USDC
     assert trade.state()["released_bps"] == 1200
@@ -209,9 +201,13 @@ def _impostor_trade(desk: Desk, artifacts: Any, cost: int) -> tuple[Trade, Any]:
 
 def _open(desk: Desk, trade: Trade, impostor: Any, opener: str, other: str) -> None:
     fns = desk.escrow.functions
-    desk.send(fns.dispute(trade.order, trade.terms, ""), opener, value=impostor.functions.cost().call())
     desk.send(
-        fns.payArbitrationFee(trade.order, trade.terms), other, value=impostor.functions.cost().call()
+        fns.dispute(trade.order, trade.terms, ""), opener, value=impostor.functions.cost().call()
+    )
+    desk.send(
+        fns.payArbitrationFee(trade.order, trade.terms),
+        other,
+        value=impostor.functions.cost().call(),
     )
 
 
@@ -248,8 +244,8 @@ def test_an_arbitration_fee_refund_is_split_as_the_ruling_splits(
     assert desk.balance(desk.escrow.address) == ETHER + 2 * cost
     s0, b0 = desk.balance(trade.seller), desk.balance(trade.buyer)
     desk.send(impostor.functions.ruleOn(desk.escrow.address, 7, 2501), desk.p["outsider"])
-    # 25% of the price and of the refunded fee to the buyer, with its deposit (it won less than half:
-    # the seller, the second payer, takes its own payment back from the buyer's deposit).
+    # 25% of the price and of the refunded fee to the buyer; the buyer won less than half, so the
+    # seller (the second payer) takes its own payment back out of the buyer's deposit.
     assert desk.balance(trade.buyer) - b0 == ETHER // 4 + cost // 4
     assert desk.balance(trade.seller) - s0 == ETHER * 3 // 4 + cost - cost // 4 + cost
     assert desk.balance(desk.escrow.address) == 0

@@ -69,7 +69,11 @@ def test_extra_data_is_passed_verbatim_and_kleros_form_is_encoded(client, buyer,
     )
     assert trade.terms.arbitrator_extra_data == data
     hexed = client.new_trade(
-        buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", arbitrator_extra_data="0x" + data.hex()
+        buyer=buyer,
+        seller=seller,
+        carrier=carrier,
+        price="1 ETH",
+        arbitrator_extra_data="0x" + data.hex(),
     )
     assert hexed.terms.arbitrator_extra_data == data
     with pytest.raises(TradelaneError):
@@ -80,7 +84,11 @@ def test_meta_evidence_names_the_terms_and_the_ruling_options(
     client, buyer, seller, carrier, judge
 ):
     trade = client.new_trade(
-        buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[judge],
+        buyer=buyer,
+        seller=seller,
+        carrier=carrier,
+        price="1 ETH",
+        panel=[judge],
         terms_uri="ipfs://bafy.../po.json",
     )
     meta = client.meta_evidence(trade)
