@@ -194,6 +194,23 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
         );
     }
 
+    /// @inheritdoc IEscrowDisputes
+    function appeal(Order calldata order, Terms calldata terms, uint256 disputeId)
+        external
+        payable
+        onlyDelegated
+        nonReentrant
+    {
+        bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+        // Check: a party, while this order's dispute is with its arbitrator.
+        _requireParty(id, order);
+        _requireStatus(id, _orders[id].status, S_DISPUTED);
+        if (_disputeOrders[terms.arbitrator][disputeId] != id) revert EscrowUnknownDispute(terms.arbitrator, disputeId);
+        emit AppealFunded(id, msg.sender, disputeId, msg.value);
+        // Interaction: the arbitrator decides whether the appeal is due and what it costs.
+        IArbitrator(terms.arbitrator).appeal{value: msg.value}(disputeId, terms.arbitratorExtraData);
+    }
+
     /// @inheritdoc IArbitrationRefund
     function onArbitrationRefund(uint256 disputeId) external payable onlyDelegated nonReentrant {
         bytes32 id = _disputeOrders[msg.sender][disputeId];

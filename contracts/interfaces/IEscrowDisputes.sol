@@ -31,6 +31,11 @@ interface IEscrowDisputes is IArbitrable, IArbitrationRefund, IEvidence, IEscrow
     /// @notice Buyer or seller submits ERC-1497 evidence while the dispute is open.
     function submitEvidence(Order calldata order, Terms calldata terms, string calldata evidence) external;
 
+    /// @notice A party funds an appeal of dispute `disputeId` of this order with the arbitrator (ERC-792
+    /// `appeal`, paid in `msg.value`, with the order's extra data): for arbitrators, such as Kleros', that
+    /// take appeals only from the arbitrable. The order stays Disputed until the final ruling.
+    function appeal(Order calldata order, Terms calldata terms, uint256 disputeId) external payable;
+
     // ---------------------------------------------------------------- settlements
 
     /// @notice The settlement proposed on order `id`: its proposer (zero if none) and the buyer's share.

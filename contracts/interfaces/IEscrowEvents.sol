@@ -114,6 +114,8 @@ interface IEscrowEvents {
     /// @notice The arbitrator refunded `amount` of the arbitration fee of `disputeId`; it is split as the ruling
     /// (or the settlement) splits the disputed amount.
     event ArbitrationFeeRefunded(bytes32 indexed orderId, uint256 indexed disputeId, uint256 amount);
+    /// @notice `by` funded an appeal of the order's dispute with `amount`.
+    event AppealFunded(bytes32 indexed orderId, address indexed by, uint256 indexed disputeId, uint256 amount);
     /// @notice The arbitrator did not rule by the order's ruling deadline; the dispute ended with an even split.
     event RulingTimedOut(bytes32 indexed orderId, uint256 deadline);
 }

@@ -32,6 +32,14 @@ contract ImpostorArbitrator {
     }
 
     /// @notice Calls `arbitrable.rule(disputeId, ruling)` as this contract; bubbles up a revert.
+    /// @notice What appeals were paid, in total.
+    uint256 public appealed;
+
+    /// @notice Takes any appeal (a test arbitrator that supports them).
+    function appeal(uint256, bytes calldata) external payable {
+        appealed += msg.value;
+    }
+
     /// @notice Changes the cost (as a real arbitrator's may change between two fee payments).
     function setCost(uint256 cost_) external {
         cost = cost_;

@@ -866,6 +866,29 @@ class TradeClient:
         fn = self.escrow.functions.reimburse(trade.order.as_tuple(), trade.terms_hash, bps)
         return self._send("reimburse", fn, by)
 
+    def appeal(self, trade: Trade, *, by: str, value: int) -> TxResult:
+        """A party funds an appeal of the order's dispute through the escrow (for arbitrators
+        that take appeals from the arbitrable, as Kleros' do); `value` in wei, see
+        `appeal_terms`. Our DisputeArbitration takes no appeals (its error comes back)."""
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, Status.DISPUTED)
+        dispute_id = self._require_dispute_id(trade)
+        fn = self.escrow.functions.appeal(
+            trade.order.as_tuple(), trade.terms.as_tuple(), dispute_id
+        )
+        return self._send("appeal", fn, by, value=value)
+
+    def appeal_terms(self, trade: Trade) -> dict[str, int] | None:
+        """The arbitrator's appeal cost and period of the order's dispute (None before the
+        dispute is with the arbitrator)."""
+        dispute_id = self.dispute_id(trade)
+        if dispute_id is None:
+            return None
+        arbitrator = self._arbitrator(trade).functions
+        start, end = arbitrator.appealPeriod(dispute_id).call()
+        cost = arbitrator.appealCost(dispute_id, trade.terms.arbitrator_extra_data).call()
+        return {"cost": int(cost), "period_start": int(start), "period_end": int(end)}
+
     def meta_evidence(self, trade: Trade) -> dict[str, Any]:
         """The ERC-1497 MetaEvidence JSON of the order's disputes: its terms (URI and the
         document hash the seller signed) and the ruling options (ruling r gives the buyer

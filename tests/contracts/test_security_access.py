@@ -233,6 +233,11 @@ ESCROW: dict[str, Row] = {
         "OrderUnauthorized",
         lambda w, r: (_esc(w).reimburse(w.funded.order, w.funded.terms_hash, 100), 0),
     ),
+    "appeal": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).appeal(w.disputed.order, w.disputed.terms, w.dispute_id), 0),
+    ),
     "onArbitrationRefund": Row(
         frozenset(),
         "EscrowUnknownDispute",

@@ -44,6 +44,7 @@ GUARDED = {
     "release",
     "reimburse",
     "onArbitrationRefund",
+    "appeal",
 }
 
 
@@ -106,6 +107,7 @@ def _every_escrow_call(desk: Desk, trade: Trade, me: str) -> dict[str, bytes]:
         "release": [trade.order, trade.terms_hash, 1],
         "reimburse": [trade.order, trade.terms_hash, 1],
         "onArbitrationRefund": [0],
+        "appeal": [trade.order, trade.terms, 0],
         "setFee": [1],
         "setTreasury": [me],
         "setFeeTimeout": [DAY],

@@ -272,3 +272,22 @@ def test_a_fee_refund_after_a_settlement_is_split_as_the_settlement(
     desk.send(impostor.functions.ruleOn(desk.escrow.address, 7, 1), desk.p["outsider"])
     assert trade.status() == "resolved"
     assert desk.balance(desk.escrow.address) == 0
+
+
+def test_a_party_funds_an_appeal_through_the_escrow(desk: Desk, artifacts: Any) -> None:
+    cost = 10**15
+    trade, impostor = _impostor_trade(desk, artifacts, cost)
+    fns = desk.escrow.functions
+    desk.reverts(  # no dispute with the arbitrator yet
+        "OrderInvalidStatus", fns.appeal(trade.order, trade.terms, 7), trade.buyer, value=1
+    )
+    _open(desk, trade, impostor, trade.buyer, trade.seller)
+    desk.reverts(  # not this order's dispute
+        "EscrowUnknownDispute", fns.appeal(trade.order, trade.terms, 8), trade.buyer, value=1
+    )
+    receipt = desk.send(fns.appeal(trade.order, trade.terms, 7), trade.seller, value=5 * cost)
+    (event,) = desk.events(receipt, desk.escrow, "AppealFunded")
+    assert (event["by"], event["disputeId"], event["amount"]) == (trade.seller, 7, 5 * cost)
+    assert impostor.functions.appealed().call() == 5 * cost
+    assert trade.status() == "disputed"
+    assert desk.balance(desk.escrow.address) == ETHER + cost  # the appeal went on

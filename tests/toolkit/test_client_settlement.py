@@ -96,3 +96,15 @@ def test_meta_evidence_names_the_terms_and_the_ruling_options(
     assert meta["metaEvidenceID"] == str(int.from_bytes(trade.id, "big"))
     assert meta["rulingOptions"]["type"] == "uint"
     assert meta["arbitrableAddress"] == client.escrow.address
+
+
+def test_appeal_terms_and_our_arbitrator_refusing_appeals(client, buyer, seller, carrier, judge):
+    trade = _funded(client, buyer, seller, carrier, judge)
+    assert client.appeal_terms(trade) is None
+    client.dispute(trade, by=buyer)
+    client.pay_fee(trade, by=seller)
+    terms = client.appeal_terms(trade)
+    assert terms is not None and terms["cost"] > 0
+    with pytest.raises(TradelaneError, match="ArbitrationAppealsNotSupported"):
+        client.appeal(trade, by=seller, value=1)
+    assert client.state(trade).status == Status.DISPUTED
