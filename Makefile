@@ -12,7 +12,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: help setup demo test test-eth-tester test-anvil lint audit fuzz gas bench clean distclean
+.PHONY: help setup demo test test-eth-tester test-anvil lint audit mutate fuzz gas bench clean distclean
 
 help:
 	@echo "make demo     compile and deploy the suite on an embedded chain"
@@ -20,6 +20,7 @@ help:
 	@echo "make setup    .venv and node_modules (done by demo and test)"
 	@echo "make lint     ruff, mypy and solhint"
 	@echo "make audit    Slither on contracts/: fails on an untriaged High or Medium finding"
+	@echo "make mutate   mutation testing of the money paths: killed/survived, score (MUTATE_ARGS=--json)"
 	@echo "make fuzz     the invariant state machine's deep profile (100,000+ steps, in-process EVM)"
 	@echo "make gas      measure gas per step and flow on Anvil and rewrite gas/snapshot.json"
 	@echo "make bench    gas against the anchors, throughput, scale, explorer (BENCHMARKS.md; minutes)"
@@ -33,7 +34,8 @@ $(PY_STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11+ not found on PATH: install python3.11 (with its venv module) or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "error: $(PYTHON) is older than 3.11: install python3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "error: cannot create $(VENV) with $(PYTHON): install its venv module (e.g. apt-get install python3.11-venv)" >&2; exit 1; }
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@echo "installing the Python packages into $(VENV) (about 2 minutes the first time)..."
+	$(BIN)/python -m pip install --quiet --progress-bar on --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	@# ape-solidity finds solc in py-solc-x's folder: point it at .solcx/ (our launcher) unless the user chose one.
 	@echo 'import os; os.environ.setdefault("SOLCX_BINARY_PATH", "$(CURDIR)/.solcx")' \
 		> "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/tradelane-solcx.pth"
@@ -67,6 +69,11 @@ test-anvil: setup
 
 audit: setup
 	$(BIN)/python audit/slither.py
+
+# Mutation testing (issue 11); the fixed sample runs inside `make test` (test_mutation_sample.py).
+MUTATE_ARGS ?=
+mutate: setup
+	$(BIN)/python audit/mutate.py $(MUTATE_ARGS)
 
 fuzz: setup
 	HYPOTHESIS_PROFILE=deep $(BIN)/pytest tests/contracts/test_invariants.py -q -s

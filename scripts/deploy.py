@@ -1,7 +1,8 @@
 """Deploy the Tradelane suite and print where it lives.
 
     python scripts/deploy.py [--chain eth-tester|anvil|URL]
-    ape run deploy                      (the chain comes from $TRADELANE_CHAIN)
+    ape run deploy [--network ethereum:local:test|ethereum:local:foundry|NAME]
+                                        (else the chain comes from $TRADELANE_CHAIN)
 
 A thin shell over tradelane.deploy: the suite, its arguments and the manifest
 (deployments/<chainId>.json, for chains that outlive the run) are defined there.
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+
+import click
 
 from tradelane.chain import connect
 from tradelane.compiler import compile_contracts
@@ -32,6 +35,20 @@ def main(target: str | None = None) -> None:
     except TradelaneError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+
+
+@click.command()
+@click.option("--network", metavar="NAME", help="ape's network choice, or one in tradelane.toml.")
+def cli(network: str | None) -> None:
+    """`ape run deploy [--network NAME]`."""
+    from tradelane._networks import resolve
+
+    try:
+        target = resolve(None, network).target if network else None
+    except TradelaneError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    main(target)
 
 
 if __name__ == "__main__":

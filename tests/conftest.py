@@ -10,6 +10,8 @@ eth-tester pass only; in the Anvil pass they would only repeat themselves.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -86,6 +88,13 @@ def w3(chain: Chain) -> Web3:
 
 @pytest.fixture(scope="session")
 def artifacts() -> dict[str, Artifact]:
+    """The compiled suite; $TRADELANE_ARTIFACTS names a folder of artifacts (<Name>.json, as
+    in build/contracts/) to test instead, such as a mutant's (audit/mutate.py)."""
+    if folder := os.environ.get("TRADELANE_ARTIFACTS"):
+        return {
+            p.stem: Artifact.from_json(json.loads(p.read_text()))
+            for p in sorted(Path(folder).glob("*.json"))
+        }
     return compile_contracts()
 
 

@@ -82,6 +82,17 @@ def test_suite_on_eth_tester_writes_no_manifest(tmp_path, stand_in_artifacts):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_chain_started_for_the_command_gets_no_manifest(stand_in_artifacts, tmp_path):
+    """An Anvil this process started dies with it: no deployments/31337.json for it (that
+    file is the record of a lasting `tradelane node`); issue 16, item 5."""
+    with connect("anvil") as chain:
+        deployment = deploy_suite(
+            chain, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path
+        )
+    assert deployment.manifest is None
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_create_address_matches_the_chain(anvil_chain, stand_in_artifacts):
     deployer = anvil_chain.accounts[5]
     nonce = anvil_chain.w3.eth.get_transaction_count(deployer)
@@ -96,7 +107,11 @@ def test_create_address_matches_the_chain(anvil_chain, stand_in_artifacts):
 
 def test_manifest_is_written_and_the_deployment_reused(anvil_chain, stand_in_artifacts, tmp_path):
     first = deploy_suite(
-        anvil_chain, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path
+        anvil_chain,
+        stand_in_artifacts,
+        specs=STAND_IN_SUITE,
+        manifest_dir=tmp_path,
+        write_manifest=True,
     )
     assert not first.reused
     assert first["Tracker"].functions.escrow().call() == first["Escrow"].address
@@ -106,7 +121,11 @@ def test_manifest_is_written_and_the_deployment_reused(anvil_chain, stand_in_art
     assert [p.name for p in tmp_path.iterdir()] == ["31337.json"], "temporary file left behind"
 
     again = deploy_suite(
-        anvil_chain, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path
+        anvil_chain,
+        stand_in_artifacts,
+        specs=STAND_IN_SUITE,
+        manifest_dir=tmp_path,
+        write_manifest=True,
     )
     assert again.reused
     assert again.addresses == first.addresses
@@ -116,6 +135,7 @@ def test_manifest_is_written_and_the_deployment_reused(anvil_chain, stand_in_art
         stand_in_artifacts,
         specs=STAND_IN_SUITE,
         manifest_dir=tmp_path,
+        write_manifest=True,
         params={"arbitration_cost": 1},
     )
     assert not changed.reused
@@ -125,20 +145,36 @@ def test_manifest_is_written_and_the_deployment_reused(anvil_chain, stand_in_art
 
 def test_manifest_of_a_vanished_chain_is_not_reused(stand_in_artifacts, tmp_path):
     with connect("anvil") as chain:
-        first = deploy_suite(chain, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path)
+        first = deploy_suite(
+            chain,
+            stand_in_artifacts,
+            specs=STAND_IN_SUITE,
+            manifest_dir=tmp_path,
+            write_manifest=True,
+        )
     with connect("anvil") as fresh:  # same chain id, empty state
         fresh.w3.eth.send_transaction(
             {"from": fresh.accounts[0], "to": fresh.accounts[1], "value": 1}
         )
         second = deploy_suite(
-            fresh, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path
+            fresh,
+            stand_in_artifacts,
+            specs=STAND_IN_SUITE,
+            manifest_dir=tmp_path,
+            write_manifest=True,
         )
     assert not second.reused
     assert second.addresses != first.addresses
 
 
 def test_manifest_write_is_atomic(anvil_chain, stand_in_artifacts, tmp_path, monkeypatch):
-    deploy_suite(anvil_chain, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path)
+    deploy_suite(
+        anvil_chain,
+        stand_in_artifacts,
+        specs=STAND_IN_SUITE,
+        manifest_dir=tmp_path,
+        write_manifest=True,
+    )
     before = (tmp_path / "31337.json").read_text()
 
     def crash(*args, **kwargs):
@@ -151,6 +187,7 @@ def test_manifest_write_is_atomic(anvil_chain, stand_in_artifacts, tmp_path, mon
             stand_in_artifacts,
             specs=STAND_IN_SUITE,
             manifest_dir=tmp_path,
+            write_manifest=True,
             reuse=False,
         )
     assert (tmp_path / "31337.json").read_text() == before
@@ -160,7 +197,11 @@ def test_manifest_write_is_atomic(anvil_chain, stand_in_artifacts, tmp_path, mon
 def test_unreadable_manifest_means_a_fresh_deployment(anvil_chain, stand_in_artifacts, tmp_path):
     (tmp_path / "31337.json").write_text("{not json")
     deployment = deploy_suite(
-        anvil_chain, stand_in_artifacts, specs=STAND_IN_SUITE, manifest_dir=tmp_path
+        anvil_chain,
+        stand_in_artifacts,
+        specs=STAND_IN_SUITE,
+        manifest_dir=tmp_path,
+        write_manifest=True,
     )
     assert not deployment.reused
     json.loads((tmp_path / "31337.json").read_text())

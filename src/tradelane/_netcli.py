@@ -53,31 +53,47 @@ class NetworkOptions:
 
 def network_options(fn: F) -> F:
     """Add the real-network options; the command receives them as `net: NetworkOptions`."""
+    return _network_options(fn, signing=True)
+
+
+def read_network_options(fn: F) -> F:
+    """network_options for a command that reads: the signing and fee options stay accepted
+    (a script may pass them) but are left out of --help."""
+    return _network_options(fn, signing=False)
+
+
+def _network_options(fn: F, signing: bool) -> F:
+    hidden = not signing
     options = [
         click.option(
             "--key-env",
+            hidden=hidden,
             metavar="VAR",
             help="Environment variable holding the private key that deploys and pays.",
         ),
         click.option(
             "--keystore",
+            hidden=hidden,
             type=click.Path(exists=True, dir_okay=False),
             help=f"Encrypted keystore with that key (password: ${PASSWORD_ENV} or a prompt).",
         ),
         click.option(
             "--max-fee",
+            hidden=hidden,
             metavar="GWEI",
             help="maxFeePerGas (default 2 x base + tip).",
             callback=checked(_gwei),
         ),
         click.option(
             "--priority-fee",
+            hidden=hidden,
             metavar="GWEI",
             help="maxPriorityFeePerGas (default the node's).",
             callback=checked(_gwei),
         ),
         click.option(
             "--confirmations",
+            hidden=hidden,
             type=click.IntRange(1),
             default=1,
             show_default=True,
@@ -94,12 +110,32 @@ def network_options(fn: F) -> F:
             "--deployments",
             type=click.Path(file_okay=False),
             envvar="TRADELANE_DEPLOYMENTS",
-            help="Folder of the <chainId>.json manifests (default deployments/).",
+            help="Folder of the <chainId>.json manifests (default deployments/); it must exist "
+            "unless --create-deployments (or deploy --fresh) says to create it.",
+        ),
+        click.option(
+            "--create-deployments",
+            is_flag=True,
+            help="Create the --deployments folder if it does not exist.",
         ),
     ]
 
     @functools.wraps(fn)
     def wrapper(**kwargs: Any) -> Any:
+        create = kwargs.pop("create_deployments")
+        folder = kwargs.get("deployments")
+        if folder and not Path(folder).is_dir():
+            if Path(folder).exists():
+                raise click.BadParameter(f"{folder} is not a folder", param_hint="--deployments")
+            if not (create or kwargs.get("fresh")):
+                # a typo here would deploy a whole new suite (about 7.7M gas) and record it
+                # where nothing else looks
+                raise click.BadParameter(
+                    f"folder {folder} does not exist: check the path, or say "
+                    "--create-deployments to start a new one there",
+                    param_hint="--deployments",
+                )
+            Path(folder).mkdir(parents=True, exist_ok=True)
         net = NetworkOptions(
             kwargs.pop("key_env"),
             kwargs.pop("keystore"),

@@ -493,8 +493,9 @@ def print_documents(console: Console, client: Any, trade: Any, label: str) -> No
         title_justify="left",
         header_style="bold",
     )
-    for column in ("stage", "document hash (sha256, or keccak of a label)", "uri"):
-        table.add_column(column, no_wrap=True)
+    table.add_column("stage", no_wrap=True)
+    table.add_column("document hash (sha256, or keccak of a label)", overflow="fold")
+    table.add_column("uri", overflow="fold")
     for e in recorded:
         assert e.kind is not None
         table.add_row(e.kind.label, e.document_hash, e.uri)

@@ -48,6 +48,14 @@ DEV_ACCOUNTS = 20
 DEV_BALANCE_ETH = 1_000_000
 ANVIL_DEFAULT_PORT = 8545
 ANVIL_START_TIMEOUT = 30.0
+#: JSON-RPC over HTTP: seconds to open a connection, and to wait for an answer
+#: ($TRADELANE_RPC_TIMEOUT or --rpc-timeout sets the second). A node that accepts connections
+#: but never answers fails the first request within RPC_CONNECT_TIMEOUT + the read timeout.
+RPC_CONNECT_TIMEOUT = 5.0
+RPC_READ_TIMEOUT = 15.0
+#: After this many seconds without an answer, say what is being waited for.
+RPC_NOTICE_AFTER = 3.0
+TIMEOUT_ENV = "TRADELANE_RPC_TIMEOUT"
 
 ChainKind = Literal["eth-tester", "anvil", "rpc"]
 
@@ -282,6 +290,8 @@ class Chain:
         self.private_keys: dict[ChecksumAddress, str] = private_keys or {}
         #: A tradelane.network.Signer once keys are held locally for a real network.
         self.signer: Any = None
+        #: Which chain this is and where the choice came from (set by the CLI).
+        self.used: str = ""
 
     # lifecycle
     def close(self) -> None:
@@ -359,6 +369,9 @@ class Chain:
         """Move time forward by `seconds` and mine a block there; returns its timestamp."""
         if seconds < 0:
             raise ChainError("time travel goes forward only")
+        if seconds == 0:  # nothing to travel: a block at the current time, as evm_mine gives
+            self.mine()
+            return self.now()
         target = self.now() + seconds
         if self.tester is not None:
             self.tester.time_travel(target)
@@ -462,20 +475,75 @@ def _eth_tester(accounts: int) -> Chain:
     return Chain(w3, "eth-tester", tester=tester, private_keys=keys)
 
 
+def rpc_read_timeout() -> float:
+    """Seconds to wait for a node's answer: $TRADELANE_RPC_TIMEOUT, else RPC_READ_TIMEOUT."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return RPC_READ_TIMEOUT
+    try:
+        value = float(raw.removesuffix("s"))
+    except ValueError:
+        raise ChainError(f"${TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise ChainError(f"${TIMEOUT_ENV}={raw!r}: give 0 < seconds <= 3600")
+    return value
+
+
+def rpc_timeouts() -> tuple[float, float]:
+    """(connect, read) timeouts for HTTP JSON-RPC, in seconds."""
+    read = rpc_read_timeout()
+    return (min(RPC_CONNECT_TIMEOUT, read), read)
+
+
+#: Where connect() says what it is waiting for (the CLI points it at stderr).
+notice: Any = None
+
+
 def _from_url(url: str, kind: ChainKind = "rpc", anvil: AnvilProcess | None = None) -> Chain:
     """A Chain over a JSON-RPC URL; for an Anvil we started, with its dev keys."""
+    connect_timeout, read_timeout = rpc_timeouts()
     if url.startswith(("ws://", "wss://")):
         from web3 import LegacyWebSocketProvider  # imports the deprecated websockets.legacy
 
-        w3 = Web3(LegacyWebSocketProvider(url))
+        w3 = Web3(LegacyWebSocketProvider(url, websocket_timeout=int(read_timeout)))
     elif url.startswith(("http://", "https://")):
-        w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": 60}))
+        # web3's own retries (5, on every timeout) made a silent node hang for minutes;
+        # tradelane.network retries transient failures itself, under --retries
+        w3 = Web3(
+            HTTPProvider(
+                url,
+                request_kwargs={"timeout": (connect_timeout, read_timeout)},
+                exception_retry_configuration=None,
+            )
+        )
     else:
         raise ChainError(f"unknown chain {url!r}: use eth-tester, anvil or an http(s)/ws(s) URL")
+    waiting = None
+    if notice is not None and kind == "rpc":
+        waiting = threading.Timer(
+            RPC_NOTICE_AFTER,
+            notice,
+            [
+                f"waiting for {url} to answer eth_chainId "
+                f"(giving up after {read_timeout:g}s; --rpc-timeout SECONDS changes it)"
+            ],
+        )
+        waiting.daemon = True
+        waiting.start()
     try:
         w3.eth.chain_id  # noqa: B018 - a cheap round trip to prove the node answers
     except Exception as exc:
-        raise ChainError(f"cannot reach {url}: {type(exc).__name__}: {exc}") from None
+        text = str(exc)
+        if "timed out" in text.lower() or "timeout" in type(exc).__name__.lower():
+            raise ChainError(
+                f"cannot reach {url}: no answer to eth_chainId within {read_timeout:g}s "
+                f"(the node accepts connections but does not answer; --rpc-timeout or "
+                f"${TIMEOUT_ENV} sets the wait)"
+            ) from None
+        raise ChainError(f"cannot reach {url}: {type(exc).__name__}: {text[:300]}") from None
+    finally:
+        if waiting is not None:
+            waiting.cancel()
     keys: dict[ChecksumAddress, str] = {}
     if anvil is not None:
         keys = {

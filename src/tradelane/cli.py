@@ -11,7 +11,7 @@ from tradelane import __version__
 from tradelane.errors import CompilationError, TradelaneError
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tradelane")
 def cli() -> None:
     """Cross-border trade escrow: compile, deploy and drive the Tradelane contracts."""
@@ -25,12 +25,23 @@ def compile(force: bool) -> None:
 
     solc = find_solc()
     started = time.perf_counter()
-    artifacts = compile_contracts(force=force, solc=solc)
+    compiled: list[int] = []
+
+    def say(sources: int) -> None:
+        compiled.append(sources)
+        click.echo(
+            f"compiling {sources} source files with solc {solc.base_version} ({solc.kind}); "
+            "via-IR takes a while (about 15 s)...",
+            err=True,
+        )
+
+    artifacts = compile_contracts(force=force, solc=solc, on_compile=say)
     elapsed = time.perf_counter() - started
     deployable = sorted(n for n, a in artifacts.items() if a.deployable)
+    how = f"in {elapsed:.2f}s" if compiled else "(cached: the sources have not changed)"
     click.echo(
         f"{len(artifacts)} contracts ({len(deployable)} deployable) in build/ "
-        f"with solc {solc.base_version} ({solc.kind}: {solc.path}) in {elapsed:.2f}s"
+        f"with solc {solc.base_version} ({solc.kind}: {solc.path}) {how}"
     )
 
 
@@ -84,6 +95,28 @@ from tradelane.bench import bench  # noqa: E402
 
 cli.add_command(bench)
 
+# `tradelane gas [--diff|--check|--write]` against gas/snapshot.json.
+from tradelane._gascli import gas  # noqa: E402
+
+cli.add_command(gas)
+
+# `tradelane init DIR`: a starter project.
+from tradelane._init import init  # noqa: E402
+
+cli.add_command(init)
+
+
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script for SHELL (docs/CLI.md says where to put it)."""
+    from click.shell_completion import get_completion_class
+
+    completer = get_completion_class(shell)
+    assert completer is not None  # the three choices are click's own
+    click.echo(completer(cli, {}, "tradelane", "_TRADELANE_COMPLETE").source())
+
+
 # `tradelane explorer` and `tradelane report` (the trade explorer) live in tradelane.explorer.
 from tradelane.explorer.cli import COMMANDS as EXPLORER_COMMANDS  # noqa: E402
 
@@ -93,8 +126,11 @@ for _command in EXPLORER_COMMANDS:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the group; a toolkit error becomes one line and its exit code."""
+    import tradelane.chain
+
+    tradelane.chain.notice = lambda text: click.echo(text, err=True)
     try:
-        code = cli.main(args=argv, standalone_mode=False)
+        code = cli.main(args=argv, prog_name="tradelane", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)

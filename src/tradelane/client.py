@@ -396,7 +396,7 @@ class TradeClient:
         deliver_within: str | int = "30d",
         inspection: str | int = "3d",
         milestones: Mapping[str | Stage, str | int] | Sequence[Milestone] | None = None,
-        panel: Sequence[str] = (),
+        panel: Sequence[str] | None = None,
         arbitrator: str | None = None,
         valid_until: int = 0,
         nonce: int | None = None,
@@ -453,9 +453,15 @@ class TradeClient:
             max_fee_bps=fee_cap,
             ruling_timeout=parse_duration(ruling_timeout) if ruling_timeout else 0,
             milestones=tuple(ms),
+            # Extra data given: verbatim. No panel named: empty extra data, which
+            # DisputeArbitration reads as the deployment's default panel (ERC-792's usual
+            # form); the preflight refuses it if none is set. A list (even an empty one) is
+            # sent as that panel.
             arbitrator_extra_data=(
                 _hex_bytes(arbitrator_extra_data)
                 if arbitrator_extra_data is not None
+                else b""
+                if panel is None
                 else abi_encode(["address[]"], [[to_checksum_address(p) for p in panel]])
             ),
             customs=tuple(to_checksum_address(a) for a in customs),
@@ -524,7 +530,9 @@ class TradeClient:
     # ------------------------------------------------------------------ preflight checks
 
     def _refuse(self, name: str, **fields: Any) -> None:
-        raise self.errors.make(name, **fields)
+        revert = self.errors.make(name, **fields)
+        revert.names = self.names
+        raise revert
 
     def _check_status(self, trade: Trade, *allowed: Status) -> OrderState:
         state = self.state(trade)
@@ -559,14 +567,17 @@ class TradeClient:
         panel with one of the order's own parties on it (it would rule for itself), a panel the
         arbitrator would not accept (no dispute could ever be opened), a seller who is its own
         carrier with no inspection window (it could record delivery and be paid at once), and a
-        platform fee above the seller's cap."""
-        if not self.preflight:
-            return
+        platform fee above the seller's cap.
+
+        The first three have no counterpart in the contracts (they protect a party from terms
+        it could sign), so they are checked even with preflight off; the fee cap is the
+        escrow's own rule and is left to it then."""
         o, t = trade.order, trade.terms
         names = {o.buyer: "buyer", o.seller: "seller", t.carrier: "carrier"}
         problems: list[str] = []
         if t.arbitrator == self.arbitration.address:
-            for member in t.panel:
+            members = t.panel if t.arbitrator_extra_data else self.default_panel()
+            for member in members:
                 if member in names:
                     problems.append(
                         f"the arbitration panel includes the order's {names[member]} "
@@ -587,6 +598,8 @@ class TradeClient:
                 )
         if problems:
             raise UnsafeTerms(problems)
+        if not self.preflight:
+            return
         fee = self.fee_bps()
         if fee > t.max_fee_bps:
             self._refuse("OrderFeeAboveCap", feeBps=fee, maxFeeBps=t.max_fee_bps)
@@ -922,7 +935,7 @@ class TradeClient:
 
     def arbitration_cost(self, trade: Trade) -> int:
         """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
-        that cannot sit (ArbitrationInvalidPanel, ArbitrationInvalidMember)."""
+        that cannot sit (ArbitrationInvalidPanel, ArbitrationMemberNotRegistered, …)."""
         arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
         call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
         try:
@@ -1065,6 +1078,20 @@ class TradeClient:
     def register_arbitrator(self, account: str) -> TxResult:
         fn = self.arbitration.functions.registerArbitrator(account)
         return self._send("register_arbitrator", fn, self.operator)
+
+    def set_default_panel(self, members: Sequence[str]) -> TxResult:
+        """The operator sets, once, the panel that hears disputes created with empty extra
+        data (what ERC-792 arbitrables send): an odd number of registered arbitrators."""
+        panel = [to_checksum_address(m) for m in members]
+        if self.preflight and self.default_panel():
+            self._refuse("ArbitrationDefaultPanelAlreadySet")
+        fn = self.arbitration.functions.setDefaultPanel(panel)
+        return self._send("set_default_panel", fn, self.operator)
+
+    def default_panel(self) -> list[ChecksumAddress]:
+        """The arbitrator's default panel ([] until the operator sets it)."""
+        members = self.arbitration.functions.defaultPanel().call()
+        return [to_checksum_address(m) for m in members]
 
     def grant_customs(self, account: str) -> TxResult:
         fn = self.tracker.functions.grantRole(CUSTOMS_ROLE, account)
@@ -1309,6 +1336,7 @@ class TradeClient:
         if data is None:
             return exc
         revert = self.errors.decode(data)
+        revert.names = self.names
         if to:
             revert.contract = self.events.contract_name(to) or to
         return revert

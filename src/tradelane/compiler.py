@@ -18,6 +18,7 @@ import posixpath
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +47,7 @@ OUTPUT_SELECTION = [
     "evm.deployedBytecode.immutableReferences",
     "evm.methodIdentifiers",
 ]
+
 
 #: Contracts that run other deployed contracts' code at their own address (by delegatecall
 #: from their fallback): their artifact's ABI is the union of their own and the modules'.
@@ -338,26 +340,10 @@ def _run_solc(root: Path, solc: Solc, sources: dict[str, str]) -> dict[str, Any]
     return output
 
 
-def compile_contracts(
-    root: Path | None = None, *, force: bool = False, solc: Solc | None = None
+def _artifacts(
+    output: dict[str, Any], version: str, settings: dict[str, Any]
 ) -> dict[str, Artifact]:
-    """Compile every contract under contracts/ (or return the cached artifacts).
-
-    Returns artifacts by contract name. Raises CompilationError (with file:line:col
-    diagnostics) when solc rejects the sources and SetupError when no usable solc is found.
-    """
-    root = (root or project_root()).resolve()
-    if not contract_sources(root):
-        raise CompilationError([f"no .sol files under {root / 'contracts'}"])
-    solc = solc or find_solc(root)
-    sources = source_closure(root)
-    key = _cache_key(solc, sources)
-    if not force and (cached := _load_cached(root, key)) is not None:
-        return cached
-
-    output = _run_solc(root, solc, sources)
-    version = solc.version if solc.kind == "native" else _version_of(solc.path)
-    settings = compiler_settings()
+    """Artifacts by contract name from solc's standard-JSON output."""
     artifacts: dict[str, Artifact] = {}
     for unit, contracts in sorted(output.get("contracts", {}).items()):
         for name, data in sorted(contracts.items()):
@@ -396,6 +382,39 @@ def compile_contracts(
                 abi=merge_abis(artifacts[host].abi, *(artifacts[m].abi for m in modules)),
                 extra={**artifacts[host].extra, "abi_merged_from": [host, *modules]},
             )
+    return artifacts
+
+
+def compile_contracts(
+    root: Path | None = None,
+    *,
+    force: bool = False,
+    solc: Solc | None = None,
+    on_compile: Callable[[int], None] | None = None,
+) -> dict[str, Artifact]:
+    """Compile every contract under contracts/ (or return the cached artifacts).
+
+    `on_compile(n)` is called with the number of source files when solc is about to run
+    (never when the cache answers), so a caller can say what it waits for.
+
+    Returns artifacts by contract name. Raises CompilationError (with file:line:col
+    diagnostics) when solc rejects the sources and SetupError when no usable solc is found.
+    """
+    root = (root or project_root()).resolve()
+    if not contract_sources(root):
+        raise CompilationError([f"no .sol files under {root / 'contracts'}"])
+    solc = solc or find_solc(root)
+    sources = source_closure(root)
+    key = _cache_key(solc, sources)
+    if not force and (cached := _load_cached(root, key)) is not None:
+        return cached
+
+    if on_compile is not None:
+        on_compile(len(sources))
+    output = _run_solc(root, solc, sources)
+    version = solc.version if solc.kind == "native" else _version_of(solc.path)
+    settings = compiler_settings()
+    artifacts = _artifacts(output, version, settings)
 
     out_dir = build_dir(root)
     contracts_dir = out_dir / "contracts"
@@ -417,6 +436,19 @@ def compile_contracts(
         },
     )
     return artifacts
+
+
+def compile_units(
+    sources: dict[str, str], root: Path | None = None, *, solc: Solc | None = None
+) -> dict[str, Artifact]:
+    """Compile `sources` ({source unit: content}, a closure of imports) with the project's
+    settings, outside the build cache: for variants of the sources, such as the mutants
+    of audit/mutate.py. Returns the artifacts of every contract in a unit under contracts/."""
+    root = (root or project_root()).resolve()
+    solc = solc or find_solc(root)
+    output = _run_solc(root, solc, sources)
+    version = solc.version if solc.kind == "native" else _version_of(solc.path)
+    return _artifacts(output, version, compiler_settings())
 
 
 def load_artifact(name: str, root: Path | None = None) -> Artifact:

@@ -170,6 +170,11 @@ def _deploy(
     except TradelaneError as exc:  # already one line (a real network's Signer)
         raise DeploymentError(f"deploying {artifact.name} failed: {exc}") from None
     except Exception as exc:
+        from tradelane._client.reverts import ErrorDecoder, revert_data
+
+        data = revert_data(exc)
+        if data is not None:  # the constructor's own error, by name and fields
+            exc = ErrorDecoder({artifact.name: artifact.abi}).decode(data)
         raise DeploymentError(
             f"deploying {artifact.name}({', '.join(map(str, args))}) failed: {exc}"
         ) from exc
@@ -233,12 +238,15 @@ def deploy_suite(
     reuse: bool = True,
     write_manifest: bool | None = None,
     log: Callable[[str], None] | None = None,
+    arbitrators: Sequence[str] = (),
 ) -> Deployment:
     """Deploy the suite (the contracts of `specs` that exist) and wire it together.
 
     admin defaults to the deployer, the deployer to the first account and the treasury to
     the second. The manifest is read and written for chains that outlive this process
-    unless `write_manifest` says otherwise.
+    unless `write_manifest` says otherwise. `arbitrators` are registered with the
+    arbitrator (by the admin) and, when they are an odd number, made its default panel:
+    the panel of disputes created with empty extra data (see `setup_arbitrators`).
     """
     artifacts = artifacts if artifacts is not None else compile_contracts()
     say = log or (lambda _msg: None)
@@ -255,14 +263,18 @@ def deploy_suite(
         raise DeploymentError("none of the suite's contracts is compiled; is contracts/ empty?")
 
     chain_id = chain.chain_id
-    persist = chain.kind != "eth-tester" if write_manifest is None else write_manifest
+    # a chain this process started (eth-tester, --chain anvil) dies with it: its manifest would
+    # overwrite the record of a lasting node with the same chain id (a `tradelane node`)
+    persist = chain.persistent if write_manifest is None else write_manifest
     path = manifest_path(chain_id, manifest_dir)
     settings = _settings_of(admin_addr, treasury_addr, all_params)
     if persist and reuse and (existing := _reusable(chain, path, present, artifacts, settings)):
         say(f"reused the deployment in {path}")
-        return Deployment(
+        reused = Deployment(
             chain_id, existing, deployer_addr, admin_addr, treasury_addr, all_params, True, path
         )
+        setup_arbitrators(chain, reused, arbitrators, log=say)
+        return reused
 
     nonce = chain.w3.eth.get_transaction_count(deployer_addr, "pending")
     predicted = {s.name: create_address(deployer_addr, nonce + i) for i, s in enumerate(present)}
@@ -315,4 +327,47 @@ def deploy_suite(
         )
         deployment.manifest = path
         say(f"wrote {path}")
+    setup_arbitrators(chain, deployment, arbitrators, log=say)
     return deployment
+
+
+def setup_arbitrators(
+    chain: Chain,
+    deployment: Deployment,
+    arbitrators: Sequence[str],
+    *,
+    log: Callable[[str], None] | None = None,
+) -> None:
+    """Register `arbitrators` (those not registered yet) with the suite's DisputeArbitration,
+    from its admin, and make them its default panel when they are an odd number and it has
+    none yet (the default panel is set once). Nothing to do for an empty list."""
+    if not arbitrators or "DisputeArbitration" not in deployment:
+        return
+    say = log or (lambda _msg: None)
+    arbitration = deployment["DisputeArbitration"]
+    members = [to_checksum_address(a) for a in arbitrators]
+    for member in members:
+        if not arbitration.functions.isArbitrator(member).call():
+            _transact(chain, arbitration.functions.registerArbitrator(member), deployment.admin)
+            say(f"registered arbitrator {member}")
+    if len(members) % 2 == 1 and not arbitration.functions.defaultPanel().call():
+        _transact(chain, arbitration.functions.setDefaultPanel(members), deployment.admin)
+        say(f"default panel: {', '.join(members)}")
+
+
+def _transact(chain: Chain, fn: Any, sender: str) -> None:
+    """Sends one call from `sender` (the chain's signer when it holds the key)."""
+    signer = chain.signer
+    try:
+        if signer is not None and signer.holds(sender):
+            data = fn._encode_transaction_data()
+            tx_hash, receipt = signer.send({"from": sender, "to": fn.address, "data": data})
+        else:
+            tx_hash = fn.transact({"from": sender})
+            receipt = chain.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=120)
+    except TradelaneError as exc:
+        raise DeploymentError(f"{fn.fn_name} failed: {exc}") from None
+    except Exception as exc:
+        raise DeploymentError(f"{fn.fn_name} failed: {exc}") from exc
+    if receipt["status"] != 1:
+        raise DeploymentError(f"{fn.fn_name} reverted (tx {tx_hash.to_0x_hex()})")

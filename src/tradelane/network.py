@@ -147,7 +147,9 @@ class RetryingHTTPProvider(HTTPProvider):
     and, when they persist, raises one ChainError naming the node."""
 
     def __init__(self, url: str, *, retries: int = 4, backoff: float = 0.5, **kwargs: Any) -> None:
-        kwargs.setdefault("request_kwargs", {"timeout": 60})
+        from tradelane.chain import rpc_timeouts
+
+        kwargs.setdefault("request_kwargs", {"timeout": rpc_timeouts()})
         super().__init__(url, exception_retry_configuration=None, **kwargs)
         self.url = url
         self.retries = retries

@@ -179,8 +179,46 @@ def _check_amount(value: Any) -> str:
     return str(value)
 
 
+def check_share(value: Any, what: str = "a share") -> str:
+    """A share of money written with its unit: `30%` or `3000bps` (ValueError if not).
+
+    A bare number is refused: `1` could mean 1% or 100%, and `0.3` 0.3% or 30%. For any
+    field that splits money (milestones, fees, rulings, settlements)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"{what} is a percentage like 30%, not {value!r}")
+    raw = str(value).strip()
+    if not raw.lower().endswith(("%", "bps")):
+        try:
+            number = float(raw)
+        except ValueError:
+            raise ValueError(f"{what} is a percentage like 30%, not {value!r}") from None
+        if number >= 1:
+            hint = f"write {raw}% (a bare {raw} could mean {raw}% or {number * 100:g}%)"
+        else:
+            hint = (
+                f"write {number * 100:g}% (or {raw}% if you meant that; a bare {raw} "
+                "could mean either)"
+            )
+        raise ValueError(f"{what} needs its unit: {hint}")
+    parse_bps(raw)
+    return raw
+
+
 def _check_share(value: Any) -> str:
-    parse_bps(value)
+    return check_share(value)
+
+
+def check_token_amount(value: Any, what: str = "an amount") -> str:
+    """An amount of money that names its token: `12000 USDC`, `2.5 ETH` (ValueError if not).
+
+    A bare number is refused where the token is not otherwise fixed (an order's price):
+    `5` could be 5 ETH or 5 of the scenario's stablecoin."""
+    amount = parse_amount(value)
+    if amount.symbol is None:
+        raise ValueError(
+            f"{what} {value!r} names no token: write it with the token's symbol, like "
+            f"'{value} ETH' or '{value} USDC' (a token declared under tokens)"
+        )
     return str(value)
 
 
@@ -212,7 +250,9 @@ RULING_TIMEOUT_BOUNDS = (30 * 86_400, 730 * 86_400)
 
 
 def check_fee(value: Any) -> str:
-    """A platform fee: a share the escrow accepts (at most 2%); ValueError if not."""
+    """A platform fee: a share the escrow accepts (at most 2%), with its unit; ValueError if
+    not."""
+    check_share(value, "the platform fee")
     if parse_bps(value) > 200:
         raise ValueError(f"the platform fee is capped at 2%, not {value}")
     return str(value)
@@ -328,7 +368,7 @@ class OrderSpec(_Model):
     def _route(cls, value: Any) -> Any:
         return None if value is None else parse_locode(value, "a route's end").decode()
 
-    _price = field_validator("price", mode="before")(_check_amount)
+    _price = field_validator("price", mode="before")(lambda v: check_token_amount(v, "the price"))
     _durations = field_validator(
         "ship_within", "deliver_within", "inspection", "valid_for", mode="before"
     )(lambda v: v if v is None else _check_duration(v))
@@ -352,7 +392,7 @@ class OrderSpec(_Model):
             s = Stage.parse(str(stage))
             if not Stage.PICKED_UP <= s <= Stage.DELIVERED:
                 raise ValueError(f"a milestone stage lies from picked_up to delivered, not {stage}")
-            total += parse_bps(share)
+            total += parse_bps(check_share(share, f"the share at {stage}"))
         if total > 10_000:
             raise ValueError("milestone shares add up to more than 100%")
         if len(value) > 4:
@@ -585,6 +625,7 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
                         f"order '{name}', field '{key}'",
                         f"{member} is a {parties[member].role}, not a {role} party",
                     )
+        _check_order_conflicts(file, str(name), order, parties)
         price = parse_amount(order.price)
         symbol = price.symbol
         if symbol and symbol != "ETH" and symbol not in tokens:
@@ -622,6 +663,61 @@ def parse_scenario(data: Any, file: str = "<scenario>") -> Scenario:
         )
     except ValidationError as exc:
         raise _first_error(file, "", exc) from None
+
+
+def _check_order_conflicts(
+    file: str, name: str, order: OrderSpec, parties: Mapping[str, PartySpec]
+) -> None:
+    """What the chain would refuse (or, worse, accept) about an order's parties and windows,
+    found when the file is loaded: naming the field and the parties."""
+    where = f"order '{name}'"
+    if order.buyer == order.seller:
+        raise ScenarioInvalid(
+            file,
+            f"{where}, fields 'buyer' and 'seller'",
+            f"{order.buyer} is both buyer and seller: a trade needs two parties",
+        )
+    for role in ("buyer", "seller", "carrier"):
+        who = getattr(order, role)
+        declared = parties[who].role
+        if declared != role:
+            raise ScenarioInvalid(
+                file,
+                f"{where}, field '{role}'",
+                f"{who} is declared a {declared} under parties, not a {role}: name a {role} "
+                f"here, or declare {who}: {role}",
+            )
+    for member in order.panel or []:
+        if member in (order.buyer, order.seller):
+            side = "buyer" if member == order.buyer else "seller"
+            raise ScenarioInvalid(
+                file,
+                f"{where}, field 'panel'",
+                f"{member} is this order's {side} and cannot sit on its panel "
+                "(it would rule on its own trade): name an arbitrator",
+            )
+        if parties[member].role != "arbitrator":
+            raise ScenarioInvalid(
+                file,
+                f"{where}, field 'panel'",
+                f"{member} is declared a {parties[member].role}, not an arbitrator",
+            )
+    ship = parse_duration(order.ship_within)
+    deliver = parse_duration(order.deliver_within)
+    if ship == 0:
+        raise ScenarioInvalid(
+            file,
+            f"{where}, field 'ship_within'",
+            "must be longer than 0s: the seller needs time to hand the goods to the carrier",
+        )
+    if deliver < ship:
+        raise ScenarioInvalid(
+            file,
+            f"{where}, fields 'ship_within' and 'deliver_within'",
+            f"deliver_within ({format_duration(deliver)}) is shorter than ship_within "
+            f"({format_duration(ship)}); both run from funding, so delivery cannot be due "
+            "before shipping is",
+        )
 
 
 def _parse_step(
@@ -800,15 +896,77 @@ def _check_comparison(
         raise ScenarioInvalid(file, where, "name the token, like '100 USDC' or '>= 1 ETH'")
 
 
+def decode_text(file: str, raw: bytes) -> str:
+    """A text file's bytes as UTF-8 (a UTF-8 or UTF-16 byte-order mark is honoured); any
+    other encoding is a ScenarioInvalid naming the line and the byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise ScenarioInvalid(file, "", "not valid UTF-16 text") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioInvalid(
+            file,
+            f"line {line}",
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x}; Latin-1 or Windows-1252?): save the "
+            "file as UTF-8",
+        ) from None
+
+
+class DuplicateKey(yaml.YAMLError):
+    """A key given twice in one YAML mapping (YAML keeps the last one silently)."""
+
+    def __init__(self, key: Any, first: int, second: int, column: int) -> None:
+        self.key, self.first, self.second = key, first, second
+        self.problem_mark = None
+        where = f"on line {first}" if first == second else f"on line {first} and line {second}"
+        self.problem = (
+            f"{key!r} is given twice in the same mapping, {where} (YAML would keep only the "
+            "second): remove or rename one"
+        )
+        super().__init__(self.problem)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """yaml.SafeLoader that refuses a key given twice in one mapping."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, _value in node.value:
+                try:
+                    key = self.construct_object(key_node, deep=True)
+                    hash(key)
+                except (TypeError, yaml.YAMLError):
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise DuplicateKey(key, seen[key], line, key_node.start_mark.column + 1)
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML as yaml.safe_load reads it, except that a key given twice in one mapping (an
+    order, a party, a field) raises DuplicateKey naming both lines."""
+    return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file; raises ScenarioInvalid (never a traceback's worth)."""
     file = str(path)
     try:
-        text = Path(path).read_text()
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioInvalid(file, "", f"cannot read: {exc.strerror or exc}") from None
+    text = decode_text(file, raw)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except DuplicateKey as exc:
+        raise ScenarioInvalid(file, f"line {exc.second}", exc.problem) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -829,10 +987,13 @@ class StepResult:
     transactions: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     timestamp: int | None = None
+    #: an expect step's checks, each {what, expected, actual, ok}
+    checks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "step": self.index,
+            "checks": self.checks,
             "label": self.label,
             "outcome": self.outcome,
             "message": self.message,
@@ -921,6 +1082,11 @@ class _Runner:
                 txs.append(_tx(c.grant_inspector(self.addr[name])))
             elif party.role == "arbitrator":
                 txs.append(_tx(c.register_arbitrator(self.addr[name])))
+        # An odd number of arbitrators is also the arbitrator's default panel (set once): the panel
+        # of disputes created with empty extra data, as ERC-792's example arbitrables send.
+        judges = [self.addr[name] for name in s.parties_with("arbitrator")]
+        if len(judges) % 2 == 1 and not c.default_panel():
+            txs.append(_tx(c.set_default_panel(judges)))
         for symbol, spec in s.tokens.items():
             token = c.deploy_token(symbol, spec.decimals, spec.name)
             for holder, amount in spec.mint.items():
@@ -1119,39 +1285,54 @@ class _Runner:
         return op, token, token.units(Amount(amount.value, token.symbol))
 
     def expect(self, expect: Mapping[str, Any]) -> list[str]:
+        """What did not hold (one line each); every check, held or not, in self.checks."""
+        self.checks: list[dict[str, Any]] = []
+        return [
+            f"{c['what']} is {c['actual']}, expected {c['expected']}"
+            if c.get("note") is None
+            else c["note"]
+            for c in self.check(expect)
+            if not c["ok"]
+        ]
+
+    def _check(
+        self, what: str, ok: bool, actual: Any, expected: Any, note: str | None = None
+    ) -> None:
+        entry = {"what": what, "expected": str(expected), "actual": str(actual), "ok": bool(ok)}
+        if note is not None:
+            entry["note"] = note
+        self.checks.append(entry)
+
+    def check(self, expect: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Each expectation beside what the chain says: {what, expected, actual, ok}."""
         c = self.c
-        problems: list[str] = []
         if "order" in expect:
             trade = self.trades[expect["order"]]
             token = c.token(trade.order.token)
             state = c.state(trade)
-            if "status" in expect and state.status != Status.parse(str(expect["status"])):
-                problems.append(
-                    f"status is {state.status.label}, "
-                    f"expected {Status.parse(str(expect['status'])).label}"
-                )
+            if "status" in expect:
+                want = Status.parse(str(expect["status"]))
+                self._check("status", state.status == want, state.status.label, want.label)
             if "stage" in expect:
                 wanted = Stage.parse(str(expect["stage"]))
                 # A clearance is the customs track's stage; the rest are the carrier's.
                 clearance = wanted in (Stage.EXPORT_CLEARED, Stage.IMPORT_CLEARED)
                 recorded = state.clearance if clearance else state.stage
-                if recorded != wanted:
-                    track = "clearance" if clearance else "stage"
-                    problems.append(f"{track} is {recorded.label}, expected {wanted.label}")
+                track = "clearance" if clearance else "stage"
+                self._check(track, recorded == wanted, recorded.label, wanted.label)
             if "clearance" in expect:
                 wanted = Stage.parse(str(expect["clearance"]))
-                if state.clearance != wanted:
-                    problems.append(
-                        f"clearance is {state.clearance.label}, expected {wanted.label}"
-                    )
+                self._check(
+                    "clearance", state.clearance == wanted, state.clearance.label, wanted.label
+                )
             if "late" in expect:
                 late = state.picked_up_late or (
                     state.stage == Stage.DELIVERED and not state.delivered_on_time
                 )
-                if late != bool(expect["late"]):
-                    problems.append(f"late is {late}, expected {bool(expect['late'])}")
-            if "on_hold" in expect and state.on_hold != bool(expect["on_hold"]):
-                problems.append(f"on_hold is {state.on_hold}, expected {bool(expect['on_hold'])}")
+                self._check("late", late == bool(expect["late"]), late, bool(expect["late"]))
+            if "on_hold" in expect:
+                want_hold = bool(expect["on_hold"])
+                self._check("on_hold", state.on_hold == want_hold, state.on_hold, want_hold)
             money = c.money(trade)
             for key in ORDER_EXPECT_FIELDS:
                 if key not in expect:
@@ -1159,10 +1340,19 @@ class _Runner:
                 op, tok, units = self.amount_units(expect[key], token)
                 actual = getattr(money, key)
                 if tok != token:
-                    problems.append(f"{key}: the order is in {token.symbol}, not {tok.symbol}")
-                elif not compare(op, Decimal(actual), Decimal(units)):
-                    problems.append(
-                        f"{key} is {token.format(actual)}, expected {_show_cmp(op, tok, units)}"
+                    self._check(
+                        key,
+                        False,
+                        token.format(actual),
+                        _show_cmp(op, tok, units),
+                        note=f"{key}: the order is in {token.symbol}, not {tok.symbol}",
+                    )
+                else:
+                    self._check(
+                        key,
+                        compare(op, Decimal(actual), Decimal(units)),
+                        token.format(actual),
+                        _show_cmp(op, tok, units),
                     )
         for key in ("balance", "owed"):
             for who, values in (expect.get(key) or {}).items():
@@ -1170,19 +1360,19 @@ class _Runner:
                     op, tok, units = self.amount_units(value, c.token(None))
                     address = self.addr[who]
                     actual = c.balance(address, tok) if key == "balance" else c.owed(address, tok)
-                    if not compare(op, Decimal(actual), Decimal(units)):
-                        problems.append(
-                            f"{key} of {who} is {tok.format(actual)}, "
-                            f"expected {_show_cmp(op, tok, units)}"
-                        )
+                    self._check(
+                        f"{key} of {who}",
+                        compare(op, Decimal(actual), Decimal(units)),
+                        tok.format(actual),
+                        _show_cmp(op, tok, units),
+                    )
         for who, fields in (expect.get("reputation") or {}).items():
             tokens = [c.token(None), *(c.token(sym) for sym in self.s.tokens)]
             record = c.reputation(self.addr[who], tokens)
             for name, value in fields.items():
                 actual = getattr(record, name)
-                if actual != value:
-                    problems.append(f"reputation of {who}: {name} is {actual}, expected {value}")
-        return problems
+                self._check(f"reputation of {who}: {name}", actual == value, actual, value)
+        return self.checks
 
 
 def _text(document: str | dict[str, str] | None) -> str | None:
@@ -1231,6 +1421,7 @@ def run_scenario(
     seed: str | None = None,
     preflight: bool = True,
     deployment: Deployment | None = None,
+    fail_fast: bool = False,
 ) -> ScenarioResult:
     """Deploy a fresh suite on `chain` (or use `deployment`, a suite already there whose
     operator's key the chain's Signer holds), set the scenario up and run its steps."""
@@ -1278,25 +1469,35 @@ def run_scenario(
     for index, step in enumerate(scenario.steps, start=1):
         sr = StepResult(index, describe_step(step))
         if stopped:
-            sr.outcome, sr.message = "skipped", "after an unexpected revert"
+            sr.outcome = "skipped"
+            sr.message = (
+                "after a failed step (--fail-fast)" if fail_fast else ("after an unexpected revert")
+            )
         elif isinstance(step, WaitStep):
             try:
                 chain.time_travel(parse_duration(step.wait))
-            except TradelaneError as exc:
-                sr.outcome, sr.message = "failed", f"cannot wait: {exc}"
+            except Exception as exc:
+                sr.outcome, sr.message = "failed", f"cannot wait: {str(exc).splitlines()[0]}"
                 stopped = True
         elif isinstance(step, ExpectStep):
             try:
                 problems = runner.expect(step.expect)
+                sr.checks = runner.checks
             except Exception as exc:
                 problems = [f"{type(exc).__name__}: {exc}"]
             if problems:
                 sr.outcome, sr.message = "failed", "; ".join(problems)
+            else:
+                sr.message = "; ".join(f"{c['what']} {c['actual']}" for c in sr.checks)
         else:
             _run_action(runner, step, sr)
             stopped = sr.outcome == "failed" and step.expect_error is None
         if sr.outcome != "skipped":
             sr.timestamp = chain.now()
+        if fail_fast and sr.outcome == "failed" and not stopped:
+            stopped = True  # --fail-fast: the first failure ends the scenario
+        if stopped and sr.outcome == "failed" and fail_fast:
+            sr.message += " (--fail-fast: the rest is skipped)"
         result.steps.append(sr)
         if on_step:
             on_step(sr)
@@ -1315,6 +1516,21 @@ def _check_params(deployment: Deployment, cost: int, ruling_period: int) -> None
             f"{have.get('ruling_period')}s: deploy one with tradelane deploy --fresh "
             "--arbitration-cost ... --ruling-period ..."
         )
+
+
+def _explain_failure(runner: _Runner, step: ActionStep, exc: Exception) -> str:
+    """One line for a node's or library's refusal, with the party by name."""
+    text = str(exc)
+    low = text.lower()
+    if "cannot afford" in low or "insufficient funds" in low:
+        who = runner.who(step)
+        name = runner.c.name_of(who)
+        have = format_units(runner.c.balance(who, runner.c.token(None)), 18, "ETH")
+        return (
+            f"{name} cannot pay the gas of {step.do}: it holds {have} (give it more with its "
+            "`eth:` in parties, or --party-eth)"
+        )
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"[:400]
 
 
 def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
@@ -1344,7 +1560,7 @@ def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:
         sr.outcome, sr.message = "failed", str(exc)
         return
     except Exception as exc:  # a node or library error: report it on the step, not as a trace
-        sr.outcome, sr.message = "failed", f"{type(exc).__name__}: {exc}"
+        sr.outcome, sr.message = "failed", _explain_failure(runner, step, exc)
         return
     notes = []
     for outcome in outcomes:

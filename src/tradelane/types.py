@@ -29,6 +29,15 @@ class _Named(IntEnum):
     def label(self) -> str:
         return self.name.lower()
 
+    def __str__(self) -> str:
+        # print(state.status) says `shipped`, not `4` (int() still gives the number)
+        return self.label
+
+    def __format__(self, spec: str) -> str:
+        if spec and spec[-1] in "bcdoxXneEfFgG%":
+            return super().__format__(spec)  # a number format: the value
+        return format(self.label, spec)
+
     @classmethod
     def parse(cls, value: str | int | Self) -> Self:
         if isinstance(value, cls):

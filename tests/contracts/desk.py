@@ -448,3 +448,18 @@ class Desk:
 
     def time_travel(self, seconds: int) -> None:
         self.chain.time_travel(seconds)
+
+    def at(self, timestamp: int) -> None:
+        """The next transaction (and the call a revert check makes first) runs at `timestamp`.
+
+        eth-tester runs a transaction a second after the head block, so the head is mined a
+        second before. Anvil estimates (and so reverts) at the head's time: the head is mined
+        at `timestamp` and the next block is told to keep it."""
+        if self.chain.tester is not None:
+            if (ahead := timestamp - 1 - self.chain.now()) != 0:  # 0: a revert mined nothing
+                self.chain.time_travel(ahead)
+            return
+        rpc = self.w3.provider.make_request  # type: ignore[union-attr]
+        rpc("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+        rpc("evm_mine", [])  # type: ignore[arg-type]
+        rpc("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]

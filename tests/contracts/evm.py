@@ -1,13 +1,16 @@
 """Two ways to run the very same suite bytecode (build/ artifacts) for the invariant machine.
 
 - `TesterBackend`: the session's chain (eth-tester, or Anvil), through web3, as every other
-  contract test runs it. About 30-50 transactions a second.
+  contract test runs it. About 30-50 transactions a second. Each transaction runs at the exact
+  timestamp the machine asks for: eth-tester's pending header is set to it (Anvil:
+  `evm_setNextBlockTimestamp`), so deadlines are tried at the second.
 - `RevmBackend`: pyrevm, an in-process revm. Not a chain (no RPC, no blocks beyond what it is
   told), but it executes the same deployment bytecode as the same transactions, tens of
   thousands a second: it carries the deep profile (`make fuzz`).
 
-Both speak raw calldata, so the machine encodes each call once with eth_abi and decodes
-revert data into the custom error's name and fields with the suite's ABIs.
+Both run every transaction at an exact block timestamp (`at`) and speak raw calldata, so the
+machine encodes each call once with eth_abi and decodes revert data into the custom error's
+name and fields with the suite's ABIs.
 """
 
 from __future__ import annotations
@@ -77,13 +80,14 @@ class Backend:
     accounts: dict[str, str]  # party name -> address
     errors: dict[bytes, tuple[str, list[str]]]
     abis: dict[str, Abi]
-    slack: int  # the next transaction's timestamp lies in [now() + 1, now() + slack]
+    #: Whether a transaction the model expects to revert is still sent (pyrevm: yes; the
+    #: session chain: no, its eth_call reverted first, so nothing changed).
+    sends_refusals = True
 
-    def window(self) -> tuple[int, int]:
-        now = self.now()
-        return now + 1, now + self.slack
-
-    def tx(self, sender: str, to: str, data: bytes, value: int = 0) -> Outcome:
+    def tx(
+        self, sender: str, to: str, data: bytes, value: int, at: int, gas: int | None = None
+    ) -> Outcome:
+        """Runs a transaction in a block of its own at timestamp `at` (later than now())."""
         raise NotImplementedError
 
     def view(self, to: str, data: bytes) -> bytes:
@@ -95,9 +99,6 @@ class Backend:
     def now(self) -> int:
         raise NotImplementedError
 
-    def warp(self, seconds: int) -> None:
-        raise NotImplementedError
-
     def sign_hash(self, signer: str, digest: bytes) -> bytes:
         raise NotImplementedError
 
@@ -106,8 +107,23 @@ class Backend:
         abi = self.abis[contract]
         return abi.dec(fn, self.view(self.addresses[contract], abi.enc(fn, *args)))
 
+    def words(self, contract: str, fn: str, *args: Any, key: Any = None) -> list[int]:
+        """A view's static return words as integers, its calldata encoded once per `key` (the
+        arguments when they are hashable): the invariants read the same views every step."""
+        cache: dict[Any, bytes] = self.__dict__.setdefault("_calldata", {})
+        key = (contract, fn, args if key is None else key)
+        data = cache.get(key)
+        if data is None:
+            data = cache[key] = self.abis[contract].enc(fn, *args)
+        raw = self.view(self.addresses[contract], data)
+        return [int.from_bytes(raw[k : k + 32], "big") for k in range(0, len(raw), 32)]
+
+    def word(self, contract: str, fn: str, *args: Any, key: Any = None) -> int:
+        return self.words(contract, fn, *args, key=key)[0]
+
     def send(self, sender: str, contract: str, fn: str, *args: Any, value: int = 0) -> Outcome:
-        return self.tx(sender, self.addresses[contract], self.abis[contract].enc(fn, *args), value)
+        data = self.abis[contract].enc(fn, *args)
+        return self.tx(sender, self.addresses[contract], data, value, self.now() + 1)
 
     def decode_error(self, raw: bytes) -> tuple[str, tuple[Any, ...]]:
         if len(raw) >= 4 and raw[:4] in self.errors:
@@ -122,10 +138,19 @@ class Backend:
 
 
 def _abis(artifacts: dict[str, Artifact]) -> dict[str, Abi]:
-    names = ("TradeEscrow", "LogisticsTracker", "DisputeArbitration", "TestStablecoin")
+    names = (
+        "TradeEscrow",
+        "LogisticsTracker",
+        "DisputeArbitration",
+        "TestStablecoin",
+        "RevertingReceiver",
+        "FeeOnTransferToken",
+        "ImpostorArbitrator",
+    )
     out = {n: Abi(artifacts[n].abi) for n in names}
     out["USDC"] = out["TestStablecoin"]
-    out["RevertingReceiver"] = Abi(artifacts["RevertingReceiver"].abi)
+    out["FOT"] = out["FeeOnTransferToken"]
+    out["Impostor"] = out["ImpostorArbitrator"]
     return out
 
 
@@ -134,8 +159,15 @@ def _errors(artifacts: dict[str, Artifact]) -> dict[bytes, tuple[str, list[str]]
         def __init__(self, abi: Any) -> None:
             self.abi = abi
 
-    names = ("TradeEscrow", "LogisticsTracker", "DisputeArbitration", "TestStablecoin")
-    return error_table([_C(artifacts[n].abi) for n in (*names, "RevertingReceiver")])  # type: ignore[list-item]
+    names = (
+        "TradeEscrow",
+        "LogisticsTracker",
+        "DisputeArbitration",
+        "TestStablecoin",
+        "RevertingReceiver",
+        "FeeOnTransferToken",
+    )
+    return error_table([_C(artifacts[n].abi) for n in names])  # type: ignore[list-item]
 
 
 def _tester_revert_data(exc: BaseException) -> str:
@@ -152,27 +184,39 @@ def _tester_revert_data(exc: BaseException) -> str:
 class TesterBackend(Backend):
     """The session chain through web3 (the suite, USDC and a reverting seller are deployed)."""
 
+    sends_refusals = False
+
     def __init__(
         self,
         chain: Any,
         suite: Any,
         artifacts: dict[str, Artifact],
         accounts: dict[str, str],
-        wall: str,
+        extra: dict[str, str],
     ) -> None:
         self.chain = chain
         self.w3 = chain.w3
         self.chain_id = chain.chain_id
         self.accounts = accounts
         self.addresses = {name: suite[name].address for name in suite}
-        self.addresses["RevertingReceiver"] = wall
+        self.addresses.update(extra)  # RevertingReceiver, FOT, Impostor
         self.abis = _abis(artifacts)
         self.errors = _errors(artifacts)
-        self.slack = 30
         self.tester = getattr(chain, "tester", None)
 
-    def tx(self, sender: str, to: str, data: bytes, value: int = 0) -> Outcome:
-        tx = {"from": sender, "to": to, "data": data, "value": value, "gas": 6_000_000}
+    def _at(self, at: int) -> None:
+        """The next block's timestamp, exactly."""
+        if self.tester is not None:
+            backend = self.tester.backend
+            backend.chain.header = backend.chain.header.copy(timestamp=at)
+        else:
+            self.chain._call("evm_setNextBlockTimestamp", at)
+
+    def tx(
+        self, sender: str, to: str, data: bytes, value: int, at: int, gas: int | None = None
+    ) -> Outcome:
+        tx = {"from": sender, "to": to, "data": data, "value": value, "gas": gas or 6_000_000}
+        self._at(at)
         try:  # a call first: a revert is refused like a wallet refuses it, with its data
             if self.tester is not None:
                 self.tester.call({**tx, "data": "0x" + data.hex()}, "pending")
@@ -188,7 +232,8 @@ class TesterBackend(Backend):
         if receipt["status"] != 1:
             return Outcome(False, "<reverted without data>", (), gas_cost=cost)
         block = self.w3.eth.get_block(receipt["blockNumber"])
-        return Outcome(True, timestamp=int(block["timestamp"]), gas_cost=cost)
+        assert int(block["timestamp"]) == at, f"block at {block['timestamp']}, asked for {at}"
+        return Outcome(True, timestamp=at, gas_cost=cost)
 
     def view(self, to: str, data: bytes) -> bytes:
         if self.tester is not None:  # eth-tester directly: several times faster than web3
@@ -206,16 +251,15 @@ class TesterBackend(Backend):
     def now(self) -> int:
         return int(self.chain.now())
 
-    def warp(self, seconds: int) -> None:
-        self.chain.time_travel(seconds)
-
     def sign_hash(self, signer: str, digest: bytes) -> bytes:
         key = self.chain.private_key(signer)
         return bytes(Account.unsafe_sign_hash(digest, key).signature)
 
 
 class RevmBackend(Backend):
-    """pyrevm with the suite deployed as deploy_suite and the contract fixtures deploy it."""
+    """pyrevm with the suite deployed as deploy_suite and the contract fixtures deploy it, and
+    the machine's doubles: a seller contract that refuses ETH, a fee-on-transfer token and an
+    impostor arbitrator."""
 
     def __init__(self, artifacts: dict[str, Artifact]) -> None:
         from pyrevm import EVM, BlockEnv, CfgEnv, Env
@@ -231,7 +275,6 @@ class RevmBackend(Backend):
                 block=BlockEnv(timestamp=self.time, number=self.block, basefee=0),
             ),
         )
-        self.slack = 1
         self.abis = _abis(artifacts)
         self.errors = _errors(artifacts)
         names = (
@@ -290,6 +333,9 @@ class RevmBackend(Backend):
         assert self.addresses["TradeEscrow"] == escrow_at
         deploy("USDC", "TestStablecoin", ["string", "string", "uint8"], ["USD Coin", "USDC", 6], op)
         deploy("RevertingReceiver", "RevertingReceiver", [], [], self.accounts["seller"])
+        deploy("FOT", "FeeOnTransferToken", [], [], op)
+        cost = DEFAULT_PARAMS["arbitration_cost"]
+        deploy("Impostor", "ImpostorArbitrator", ["uint256"], [cost], op)
         for i in range(3):
             self._must(
                 op, "DisputeArbitration", "registerArbitrator", self.accounts[f"arbitrator{i}"]
@@ -299,9 +345,11 @@ class RevmBackend(Backend):
             self._must(op, "LogisticsTracker", "grantRole", role_id, self.accounts[who])
         for holder in ("buyer", "seller"):
             self._must(op, "USDC", "mint", self.accounts[holder], 1_000_000 * USDC_UNIT)
-        self._must(
-            self.accounts["buyer"], "USDC", "approve", self.addresses["TradeEscrow"], 2**256 - 1
-        )
+        self._must(op, "FOT", "mint", self.accounts["buyer"], 10**30)
+        for token in ("USDC", "FOT"):
+            self._must(
+                self.accounts["buyer"], token, "approve", self.addresses["TradeEscrow"], 2**256 - 1
+            )
 
     def _must(self, sender: str, contract: str, fn: str, *args: Any) -> None:
         out = self.send(sender, contract, fn, *args)
@@ -311,12 +359,14 @@ class RevmBackend(Backend):
         self.block += 1
         self.evm.set_block_env(self._BlockEnv(timestamp=self.time, number=self.block, basefee=0))
 
-    def tx(self, sender: str, to: str, data: bytes, value: int = 0) -> Outcome:
-        now = self.time + 1  # each transaction in a block of its own, one second later
-        self.time = now
+    def tx(
+        self, sender: str, to: str, data: bytes, value: int, at: int, gas: int | None = None
+    ) -> Outcome:
+        assert at > self.time, f"time goes forward: {at} after {self.time}"
+        self.time = now = at  # each transaction in a block of its own, at the asked time
         self._advance()
         try:
-            self.evm.message_call(sender, to, data, value=value, gas=10_000_000)
+            self.evm.message_call(sender, to, data, value=value, gas=gas or 10_000_000)
         except RuntimeError as exc:
             text = str(exc)
             raw = b""
@@ -336,10 +386,6 @@ class RevmBackend(Backend):
 
     def now(self) -> int:
         return self.time
-
-    def warp(self, seconds: int) -> None:
-        self.time += seconds
-        self._advance()
 
     def sign_hash(self, signer: str, digest: bytes) -> bytes:
         return bytes(Account.unsafe_sign_hash(digest, self.keys[signer]).signature)

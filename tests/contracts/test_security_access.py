@@ -341,6 +341,17 @@ ARBITRATION: dict[str, Row] = {
         ANYONE, "", lambda w, r: (None, 0), "anyone, once the ruling period ended"
     ),
     "withdraw": Row(ANYONE, "", lambda w, r: (None, 0), "each its own fee shares (none owed here)"),
+    "withdrawTo": Row(
+        ANYONE, "", lambda w, r: (None, 0), "each its own fee shares, to another address"
+    ),
+    "setDefaultPanel": Row(
+        ADMIN,
+        "AccessControlUnauthorizedAccount",
+        lambda w, r: (_arb(w).setDefaultPanel([w.who["arbitrator"]]), 0),
+    ),
+    "executeRuling": Row(
+        ANYONE, "", lambda w, r: (None, 0), "anyone, once a decided ruling's execution failed"
+    ),
     "grantRole": Row(
         ADMIN,
         "AccessControlUnauthorizedAccount",

@@ -265,10 +265,11 @@ def test_a_fee_refund_after_a_settlement_is_split_as_the_settlement(
     _open(desk, trade, impostor, trade.seller, trade.buyer)
     _propose(desk, trade, trade.seller, 5000)
     _accept(desk, trade, trade.buyer, 5000)
-    b0, s0 = desk.balance(trade.buyer), desk.balance(trade.seller)
     desk.send(impostor.functions.refund(desk.escrow.address, 7), desk.p["outsider"], value=cost)
-    assert desk.balance(trade.buyer) - b0 == cost // 2
-    assert desk.balance(trade.seller) - s0 == cost - cost // 2
+    assert desk.owed(trade.buyer) == cost // 2  # credited: the arbitrator's call is gas-capped
+    assert desk.owed(trade.seller) == cost - cost // 2
+    desk.send(desk.escrow.functions.withdraw(ETH), trade.buyer)
+    desk.send(desk.escrow.functions.withdraw(ETH), trade.seller)
     desk.send(impostor.functions.ruleOn(desk.escrow.address, 7, 1), desk.p["outsider"])
     assert trade.status() == "resolved"
     assert desk.balance(desk.escrow.address) == 0

@@ -179,8 +179,13 @@ def test_a_network_suite_is_indexed_from_its_manifest_and_resumed(
         chain, artifacts, manifest_dir=tmp_path, reuse=False, write_manifest=True
     )
     client = TradeClient(chain, deployment, artifacts=artifacts)
-    buyer, seller, carrier = (client.new_account(n, eth=3) for n in ("buyer", "seller", "dhl"))
-    trade = client.new_trade(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH")
+    buyer, seller, carrier, judge = (
+        client.new_account(n, eth=3) for n in ("buyer", "seller", "dhl", "judge")
+    )
+    client.register_arbitrator(judge)
+    trade = client.new_trade(
+        buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[judge]
+    )
     client.fund(trade, quote=client.sign_quote(trade))
     url = f"sqlite:///{tmp_path}/network.db"
     args = ["explorer", "--chain", chain.url, "--deployments", str(tmp_path), "--db", url]

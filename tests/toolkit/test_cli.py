@@ -174,8 +174,11 @@ def test_order_reads_a_deployment_on_a_url(chain, artifacts, tmp_path, capsys):
         chain, artifacts, reuse=False, write_manifest=True, manifest_dir=tmp_path
     )
     client = TradeClient(chain, deployment, artifacts=artifacts)
-    buyer, seller, carrier = (client.new_account(n, eth=5) for n in ("b", "s", "c"))
-    trade = client.new_trade(buyer=buyer, seller=seller, carrier=carrier, price="1 ETH")
+    buyer, seller, carrier, judge = (client.new_account(n, eth=5) for n in ("b", "s", "c", "j"))
+    client.register_arbitrator(judge)
+    trade = client.new_trade(
+        buyer=buyer, seller=seller, carrier=carrier, price="1 ETH", panel=[judge]
+    )
     client.fund(trade, quote=client.sign_quote(trade))
     client.checkpoint(trade, "picked_up", location="CNSHA")
     manifest = tmp_path / f"{chain.chain_id}.json"

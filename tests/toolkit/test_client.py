@@ -17,17 +17,6 @@ from tradelane.types import CheckpointKind, Incoterm, Stage, Status
 
 
 @pytest.fixture
-def client(chain, suite, artifacts):
-    return TradeClient(chain, suite, artifacts=artifacts)
-
-
-@pytest.fixture
-def judge(client, arbitrators):
-    client.register_arbitrator(arbitrators[0])
-    return arbitrators[0]
-
-
-@pytest.fixture
 def trade(client, buyer, seller, carrier, judge, customs):
     return client.new_trade(
         buyer=buyer,
@@ -348,3 +337,19 @@ def test_hashes_match_the_contract_for_every_shape(
     assert bytes(escrow.hashTerms(trade.terms.as_tuple()).call()) == trade.terms_hash
     assert bytes(escrow.orderId(trade.order.as_tuple(), trade.terms_hash).call()) == trade.id
     assert client.sign_quote(trade).digest == bytes(escrow.quoteDigest(trade.id).call())
+
+
+def test_default_panel_is_set_once_with_named_refusals(client, arbitrators):
+    for member in arbitrators:
+        client.register_arbitrator(member)
+    assert client.default_panel() == []
+    with pytest.raises(ContractRevert) as even:
+        client.set_default_panel(arbitrators[:2])
+    assert (even.value.name, even.value.fields["size"]) == ("ArbitrationInvalidPanel", 2)
+    client.set_default_panel(arbitrators)
+    assert client.default_panel() == arbitrators
+    assert client.arbitration.functions.arbitrationCost(b"").call() > 0
+    with pytest.raises(ContractRevert) as again:
+        client.set_default_panel(arbitrators)
+    assert again.value.name == "ArbitrationDefaultPanelAlreadySet"
+    assert again.value.preflight is True

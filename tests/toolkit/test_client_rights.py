@@ -8,22 +8,10 @@ from __future__ import annotations
 import pytest
 
 from tradelane import client as client_module
-from tradelane.client import TradeClient
 from tradelane.errors import UnsafeTerms
 from tradelane.types import Stage, Status
 
 DAY = 86_400
-
-
-@pytest.fixture
-def client(chain, suite, artifacts):
-    return TradeClient(chain, suite, artifacts=artifacts)
-
-
-@pytest.fixture
-def judge(client, arbitrators):
-    client.register_arbitrator(arbitrators[0])
-    return arbitrators[0]
 
 
 def _trade(client, buyer, seller, carrier, judge, **kw):

@@ -89,3 +89,14 @@ def test_readme_scenario_runs(chain, artifacts):
     scenario = parse_scenario(yaml.safe_load(block.group(1)), "README.md")
     result = run_scenario(scenario, chain, artifacts=artifacts)
     assert result.passed, _explain(result)
+
+
+def test_an_odd_number_of_arbitrators_becomes_the_default_panel(chain, artifacts):
+    """A file with three arbitrators: they are also the panel for empty extra data (ERC-792)."""
+    result = run_scenario(
+        load_scenario(ROOT / "scenarios/panel_ruling_40.yaml"), chain, artifacts=artifacts
+    )
+    assert result.passed, _explain(result)
+    client = result.client
+    assert client.default_panel() == [result.parties[n] for n in ("a1", "a2", "a3")]
+    assert "set_default_panel" in [t["action"] for t in result.steps[0].transactions]

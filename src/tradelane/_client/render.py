@@ -12,14 +12,28 @@ def _utc(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M")
 
 
+#: Below this many columns the timeline stacks its cells instead of one wide row each.
+WIDE_TIMELINE = 120
+
+
 def timeline_table(
-    client: Any, trade: Any, title: str | None = None, entries: list[Any] | None = None
+    client: Any,
+    trade: Any,
+    title: str | None = None,
+    entries: list[Any] | None = None,
+    width: int | None = None,
 ) -> Table:
     """The order's timeline (or `entries`, such as tradelane.standards' timeline with event
-    times and planned events): block time, the event's own time when known, and the rest."""
+    times and planned events): block time, the event's own time when known, and the rest.
+
+    On a console narrower than WIDE_TIMELINE columns (`width`), each row stacks its cells
+    (date over time, actor over action, location over document) and wraps the money column,
+    so nothing is cut and the money is never dropped."""
     rows = client.timeline(trade) if entries is None else entries
     with_event_time = any(getattr(e, "event_time", None) is not None for e in rows)
     table = Table(title=title, title_justify="left", show_lines=False, header_style="bold")
+    if width is not None and width < WIDE_TIMELINE:
+        return _stacked_timeline(client, rows, table, with_event_time)
     table.add_column("time (UTC)", no_wrap=True)
     if with_event_time:
         table.add_column("event time (UTC)", no_wrap=True)
@@ -40,6 +54,29 @@ def timeline_table(
             entry.money,
         ]
         table.add_row(*cells, style="dim italic" if planned else None)
+    return table
+
+
+def _stacked_timeline(client: Any, rows: list[Any], table: Table, with_event_time: bool) -> Table:
+    table.show_lines = True
+    table.add_column("time (UTC)", no_wrap=True)
+    table.add_column("who / what", overflow="fold", ratio=3)
+    table.add_column("where / document", overflow="fold", ratio=2)
+    table.add_column("money", overflow="fold", ratio=3, min_width=12)
+    for entry in rows:
+        planned = getattr(entry, "planned", "")
+        when = "not on\nchain" if planned else _utc(entry.time).replace(" ", "\n")
+        event_time = getattr(entry, "event_time", None) if with_event_time else None
+        if event_time is not None:
+            when += "\nevent " + _utc(event_time).replace(" ", "\n")
+        where = "\n".join(x for x in (entry.location, entry.document) if x)
+        table.add_row(
+            when,
+            f"{client.name_of(entry.actor)}\n{entry.action}",
+            where,
+            entry.money,
+            style="dim italic" if planned else None,
+        )
     return table
 
 

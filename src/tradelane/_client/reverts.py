@@ -43,6 +43,9 @@ class ContractRevert(TradelaneError):
         self.contract = contract
         self.data = data
         self.preflight = preflight
+        self.message = message
+        #: address -> a party's name, for messages (the client that raised it sets it)
+        self.names: Mapping[Any, str] = {}
         for key, value in self.fields.items():
             if key.isidentifier() and not hasattr(type(self), key):
                 setattr(self, key, value)
@@ -53,7 +56,11 @@ class ContractRevert(TradelaneError):
         return type(self).error_name
 
     def describe(self) -> str:
-        args = ", ".join(f"{k}={_show(v)}" for k, v in self.fields.items())
+        """`Name(field=value, ...)` with parties by name, enums by name (`current=delivered`,
+        not 9), windows as durations and deadlines as UTC times."""
+        args = ", ".join(
+            f"{k}={_readable(self.name, k, v, self.names)}" for k, v in self.fields.items()
+        )
         return f"{self.name}({args})"
 
     def __str__(self) -> str:
@@ -98,6 +105,44 @@ def error_class(name: str) -> type[ContractRevert]:
 def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
+    return str(value)
+
+
+#: Fields holding a span of seconds, and fields holding a moment (a block timestamp).
+_DURATIONS = frozenset({"shipWithin", "deliverWithin", "inspectionWindow", "timeout", "window"})
+_MOMENTS = frozenset({"deadline", "validUntil", "shipBy", "deliverBy"})
+
+
+def _readable(error: str, key: str, value: Any, names: Mapping[Any, str]) -> str:
+    """One field of an error as a person reads it."""
+    from datetime import UTC, datetime
+
+    from tradelane.amounts import format_duration
+    from tradelane.types import Incoterm, Stage, Status
+
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        name = names.get(value)
+        return f"{name} ({value[:10]}…)" if name else value
+    if isinstance(value, bool) or not isinstance(value, int):
+        return _show(value)
+    enum: Any = None
+    if key == "incoterm":
+        enum = Incoterm
+    elif error == "OrderInvalidStatus" and key == "current":
+        enum = Status
+    elif error == "EscrowStageNotForward" and key in ("current", "next"):
+        enum = Stage
+    if enum is not None:
+        try:
+            return str(enum(value).label)
+        except ValueError:
+            return str(value)
+    if error == "OrderInvalidStatus" and key == "allowed":
+        return "|".join(s.label for s in Status if value >> int(s) & 1) or str(value)
+    if key in _DURATIONS or (error == "EscrowInvalidFeeTimeout" and key in ("min", "max")):
+        return format_duration(value) if value else "0s"
+    if key in _MOMENTS and 0 < value < 2**40:
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M UTC")
     return str(value)
 
 
