@@ -127,8 +127,7 @@ ERRORS_EXCLUDED = {
     # them is the next step (said in the closing note of stop 19).
     "EscrowInvalidShare": "issue 12's settlement actions: not modelled yet (test_settlement)",
     "EscrowNoSettlement": "issue 12's settlement actions: not modelled yet (test_settlement)",
-    "EscrowSettlementChanged": "issue 12's settlement actions: not modelled yet "
-    "(test_settlement)",
+    "EscrowSettlementChanged": "issue 12's settlement actions: not modelled yet (test_settlement)",
     "StringTooLong": "EIP712 constructor, constant short names",
 }
 #: DisputeArbitration's errors that the machine reaches (its own tests cover the rest).
