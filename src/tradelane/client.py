@@ -1411,6 +1411,26 @@ def _mark_late(entries: list[TimelineEntry], terms: Terms) -> list[TimelineEntry
     return out
 
 
+def _to_seller(token: Token, a: Mapping[str, Any]) -> tuple[str, dict[str, Decimal]]:
+    """What an event paid the seller, and the fee, as text and as Decimals."""
+    to_seller, fee = int(a["toSeller"]), int(a["fee"])
+    text = f"{token.format(to_seller)} to seller, fee {token.format(fee)}"
+    return text, {"to_seller": token.decimal(to_seller), "fee": token.decimal(fee)}
+
+
+def _to_buyer(token: Token, a: Mapping[str, Any]) -> tuple[str, dict[str, Decimal]]:
+    """What an event paid back to the buyer."""
+    to_buyer = int(a["toBuyer"])
+    return f"{token.format(to_buyer)} to buyer", {"to_buyer": token.decimal(to_buyer)}
+
+
+def _split_money(token: Token, a: Mapping[str, Any]) -> tuple[str, dict[str, Decimal]]:
+    """A split between both parties (a ruling or a settlement), and the fee."""
+    buyer_text, buyer = _to_buyer(token, a)
+    seller_text, seller = _to_seller(token, a)
+    return f"{buyer_text}, {seller_text}", {**buyer, **seller}
+
+
 def _timeline_entry(
     e: DecodedEvent, token: Token, client: TradeClient, timestamp: int, sender: ChecksumAddress
 ) -> TimelineEntry | None:
@@ -1443,22 +1463,13 @@ def _timeline_entry(
         amounts["deposit"] = token.decimal(int(a["amount"]))
     elif e.name == "MilestoneReleased":
         action = f"milestone released ({Stage(int(a['stage'])).label})"
-        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
-        amounts = {
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _to_seller(token, a)
     elif e.name == "OrderCompleted":
         action = "completed"
-        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
-        amounts = {
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _to_seller(token, a)
     elif e.name == "OrderRefunded":
         action = "refunded"
-        money = f"{token.format(int(a['toBuyer']))} to buyer"
-        amounts = {"to_buyer": token.decimal(int(a["toBuyer"]))}
+        money, amounts = _to_buyer(token, a)
     elif e.name == "DisputeOpened":
         action = "dispute opened"
         actor = to_checksum_address(a["by"])
@@ -1470,16 +1481,7 @@ def _timeline_entry(
     elif e.name == "DisputeResolved":
         share = Decimal(int(a["buyerShareBps"])) / 100
         action = f"resolved{' by default' if a['byDefault'] else ''}: buyer {share}%"
-        money = (
-            f"{token.format(int(a['toBuyer']))} to buyer, "
-            f"{token.format(int(a['toSeller']))} to seller, "
-            f"fee {token.format(int(a['fee']))}"
-        )
-        amounts = {
-            "to_buyer": token.decimal(int(a["toBuyer"])),
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _split_money(token, a)
     elif e.name == "SettlementProposed":
         action = f"settlement proposed: buyer {Decimal(int(a['buyerShareBps'])) / 100}%"
         actor = to_checksum_address(a["by"])
@@ -1489,27 +1491,13 @@ def _timeline_entry(
     elif e.name == "SettlementAccepted":
         action = f"settled: buyer {Decimal(int(a['buyerShareBps'])) / 100}%"
         actor = to_checksum_address(a["by"])
-        money = (
-            f"{token.format(int(a['toBuyer']))} to buyer, "
-            f"{token.format(int(a['toSeller']))} to seller, "
-            f"fee {token.format(int(a['fee']))}"
-        )
-        amounts = {
-            "to_buyer": token.decimal(int(a["toBuyer"])),
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _split_money(token, a)
     elif e.name == "ReleasedEarly":
         action = "released early by the buyer"
-        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
-        amounts = {
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _to_seller(token, a)
     elif e.name == "GoodwillRefunded":
         action = "goodwill refund by the seller"
-        money = f"{token.format(int(a['toBuyer']))} to buyer"
-        amounts = {"to_buyer": token.decimal(int(a["toBuyer"]))}
+        money, amounts = _to_buyer(token, a)
     elif e.name == "Evidence":
         action = f"evidence: {a['evidence']}"
         actor = to_checksum_address(a["party"])

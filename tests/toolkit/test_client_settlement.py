@@ -6,20 +6,9 @@ from __future__ import annotations
 import pytest
 from eth_abi import decode
 
-from tradelane.client import TradeClient, kleros_extra_data
+from tradelane.client import kleros_extra_data
 from tradelane.errors import TradelaneError
 from tradelane.types import Status
-
-
-@pytest.fixture
-def client(chain, suite, artifacts):
-    return TradeClient(chain, suite, artifacts=artifacts)
-
-
-@pytest.fixture
-def judge(client, arbitrators):
-    client.register_arbitrator(arbitrators[0])
-    return arbitrators[0]
 
 
 def _funded(client, buyer, seller, carrier, judge, **kw):
