@@ -137,17 +137,20 @@ class Backend:
         return f"<undecoded 0x{raw.hex()}>", ()
 
 
+#: The contracts the machine deploys: their ABIs call them and decode their errors.
+_CONTRACTS = (
+    "TradeEscrow",
+    "LogisticsTracker",
+    "DisputeArbitration",
+    "TestStablecoin",
+    "RevertingReceiver",
+    "FeeOnTransferToken",
+    "ImpostorArbitrator",
+)
+
+
 def _abis(artifacts: dict[str, Artifact]) -> dict[str, Abi]:
-    names = (
-        "TradeEscrow",
-        "LogisticsTracker",
-        "DisputeArbitration",
-        "TestStablecoin",
-        "RevertingReceiver",
-        "FeeOnTransferToken",
-        "ImpostorArbitrator",
-    )
-    out = {n: Abi(artifacts[n].abi) for n in names}
+    out = {n: Abi(artifacts[n].abi) for n in _CONTRACTS}
     out["USDC"] = out["TestStablecoin"]
     out["FOT"] = out["FeeOnTransferToken"]
     out["Impostor"] = out["ImpostorArbitrator"]
@@ -159,15 +162,7 @@ def _errors(artifacts: dict[str, Artifact]) -> dict[bytes, tuple[str, list[str]]
         def __init__(self, abi: Any) -> None:
             self.abi = abi
 
-    names = (
-        "TradeEscrow",
-        "LogisticsTracker",
-        "DisputeArbitration",
-        "TestStablecoin",
-        "RevertingReceiver",
-        "FeeOnTransferToken",
-    )
-    return error_table([_C(artifacts[n].abi) for n in names])  # type: ignore[list-item]
+    return error_table([_C(artifacts[n].abi) for n in _CONTRACTS])  # type: ignore[list-item]
 
 
 def _tester_revert_data(exc: BaseException) -> str:
