@@ -96,6 +96,25 @@ def test_tests_are_isolated_part_two(chain, outsider):
     assert chain.w3.eth.get_balance(outsider) == 10**6 * 10**18
 
 
+@pytest.mark.anvil_only
+def test_revert_leaves_no_pending_transaction_to_be_mined_later(chain, buyer, outsider):
+    # With automine off the transfer waits in the pool; a revert must not let a later block
+    # mine it on top of the restored state (with automine on, Anvil mines it after answering
+    # eth_sendTransaction, which is the race parts one and two above would show).
+    before = chain.w3.eth.get_balance(outsider)
+    snapshot = chain.snapshot()
+    chain._call("evm_setAutomine", False)
+    try:
+        chain.w3.eth.send_transaction({"from": buyer, "to": outsider, "value": 1})
+        assert int(chain._call("txpool_status")["pending"], 16) == 1
+        chain.revert(snapshot)
+    finally:
+        chain._call("evm_setAutomine", True)
+    chain.mine()
+    assert chain.w3.eth.get_balance(outsider) == before
+    assert int(chain._call("txpool_status")["pending"], 16) == 0
+
+
 # --- Anvil's life cycle, independent of --chain ------------------------------------------
 
 

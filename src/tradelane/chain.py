@@ -347,12 +347,42 @@ class Chain:
         return self._call("evm_snapshot")
 
     def revert(self, snapshot_id: Any) -> None:
-        """Return to a snapshot. On Anvil a snapshot is used up by reverting to it."""
+        """Return to a snapshot. On Anvil a snapshot is used up by reverting to it.
+
+        A transaction still in the node's pool would be mined after the revert, on top of
+        the restored state, and outlive it: Anvil answers eth_sendTransaction before its
+        block is mined. So the pool is emptied first (see _settle_pool).
+        """
         if self.tester is not None:
             self.tester.revert_to_snapshot(snapshot_id)
             return
+        self._settle_pool()
         if self._call("evm_revert", snapshot_id) is False:
             raise ChainError(f"evm_revert({snapshot_id}) refused by {self.describe()}")
+
+    def _settle_pool(self, timeout: float = 10.0) -> None:
+        """Leave no transaction pending: wait for automine to mine them, else drop them.
+
+        Anvil keeps a transaction in its pool until the block holding it is committed, so
+        an empty pool means no block is still being mined. A node that does not report its
+        pool (txpool_status) is left as it is.
+        """
+
+        def pending() -> int:
+            return int(self._call("txpool_status")["pending"], 16)
+
+        try:
+            if pending() == 0:
+                return
+            automine = bool(self._call("anvil_getAutomine"))
+        except (ChainError, KeyError, TypeError, ValueError):
+            return
+        deadline = time.monotonic() + timeout
+        while automine and time.monotonic() < deadline:
+            time.sleep(0.005)
+            if pending() == 0:
+                return
+        self._call("anvil_dropAllTransactions")  # manual mining, or automine stuck
 
     def now(self) -> int:
         """The latest block's timestamp."""
