@@ -58,28 +58,34 @@ RESULTS = CACHE / "results.json"  # the last run's results, rewritten after each
 #: The money paths: per file, the functions whose bodies are mutated. A name the source no
 #: longer has is reported, not an error, so the list survives the contracts' rewrites.
 MONEY_PATHS: dict[str, tuple[str, ...]] = {
+    # The escrow's hot half: funding, checkpoints, confirmation, settlement, refunds.
     "contracts/TradeEscrow.sol": (
         "confirm",
         "settle",
         "refund",
-        "_refundCheck",
-        "dispute",
-        "payArbitrationFee",
-        "enforceFeeTimeout",
-        "rule",
         "onStage",
         "onHold",
         "_fund",
         "_complete",
         "_releaseDue",
-        "_resolve",
-        "_payFee",
-        "_pay",
         "_withdraw",
-        "_released",
-        "_split",
         "_dueBps",
     ),
+    # The escrow's cold half (reached by delegatecall): disputes, rulings, settlements.
+    "contracts/EscrowDisputes.sol": (
+        "dispute",
+        "payArbitrationFee",
+        "enforceFeeTimeout",
+        "enforceRulingTimeout",
+        "rule",
+        "acceptSettlement",
+        "release",
+        "reimburse",
+        "onArbitrationRefund",
+        "_resolve",
+    ),
+    # What both halves share: payouts, shares, the refund rules.
+    "contracts/EscrowCore.sol": ("_refundCheck", "_payFee", "_pay", "_released", "_split"),
     # Only the paths that pay: what reaches the escrow's onStage/onHold.
     "contracts/LogisticsTracker.sol": ("_record", "_schedule"),
     "contracts/DisputeArbitration.sol": (
@@ -90,7 +96,8 @@ MONEY_PATHS: dict[str, tuple[str, ...]] = {
         "_pay",
     ),
     # The funding checks: the state machine's guard and the fee snapshot.
-    "contracts/OrderRegistry.sol": ("_requireStatus", "_register"),
+    "contracts/OrderRegistry.sol": ("_register",),
+    "contracts/OrderStorage.sol": ("_requireStatus",),
 }
 
 
@@ -110,7 +117,7 @@ class Named:
 NAMED: tuple[Named, ...] = (
     Named(
         "fee-skipped-on-ruling",
-        "contracts/TradeEscrow.sol",
+        "contracts/EscrowDisputes.sol",
         "_resolve",
         "_split(amount - toBuyer, state.feeBps)",
         "_split(amount - toBuyer, 0)",
@@ -150,7 +157,7 @@ NAMED: tuple[Named, ...] = (
     ),
     Named(
         "ship-by-off-by-one-second",
-        "contracts/TradeEscrow.sol",
+        "contracts/EscrowCore.sol",
         "_refundCheck",
         "deadline = fundedAt + terms.shipWithin;",
         "deadline = fundedAt + terms.shipWithin + 1;",
@@ -158,7 +165,7 @@ NAMED: tuple[Named, ...] = (
     ),
     Named(
         "dispute-window-off-by-one-second",
-        "contracts/TradeEscrow.sol",
+        "contracts/EscrowDisputes.sol",
         "dispute",
         "if (block.timestamp > endsAt) revert EscrowDeadlinePassed",
         "if (block.timestamp > endsAt + 1) revert EscrowDeadlinePassed",
@@ -177,7 +184,7 @@ NAMED: tuple[Named, ...] = (
 #: Generated mutants in the sample, by (file, function, kind): the first that matches.
 SAMPLE_GENERATED: tuple[tuple[str, str, str], ...] = (
     ("contracts/TradeEscrow.sol", "_withdraw", "drop-stmt"),
-    ("contracts/TradeEscrow.sol", "enforceFeeTimeout", "le->lt"),
+    ("contracts/EscrowDisputes.sol", "enforceFeeTimeout", "le->lt"),
 )
 
 #: The fast part of the suite, in the order it runs (the targeted edge tests first, so most

@@ -68,6 +68,21 @@ abstract contract Reputation is IReputation {
         }
     }
 
+    /// @dev An order closed by an accepted settlement: neither party's win.
+    function _recordSettled(address buyer, address seller, address token) internal {
+        unchecked {
+            _records[buyer][token].settled += 1;
+            _records[seller][token].settled += 1;
+        }
+    }
+
+    /// @dev A goodwill refund given by `seller`.
+    function _recordRefunded(address seller, address token) internal {
+        unchecked {
+            _records[seller][token].refunded += 1;
+        }
+    }
+
     function _saturatingAdd(uint96 a, uint96 b) private pure returns (uint96) {
         unchecked {
             uint256 sum = uint256(a) + b;

@@ -3,6 +3,7 @@ pragma solidity 0.8.30;
 
 interface IRulable {
     function rule(uint256 disputeId, uint256 ruling) external;
+    function onArbitrationRefund(uint256 disputeId) external payable;
 }
 
 /// @title Outsider posing as an arbitrator (test double)
@@ -31,6 +32,24 @@ contract ImpostorArbitrator {
     }
 
     /// @notice Calls `arbitrable.rule(disputeId, ruling)` as this contract; bubbles up a revert.
+    /// @notice What appeals were paid, in total.
+    uint256 public appealed;
+
+    /// @notice Takes any appeal (a test arbitrator that supports them).
+    function appeal(uint256, bytes calldata) external payable {
+        appealed += msg.value;
+    }
+
+    /// @notice Changes the cost (as a real arbitrator's may change between two fee payments).
+    function setCost(uint256 cost_) external {
+        cost = cost_;
+    }
+
+    /// @notice Refunds `msg.value` of the fee of `disputeId` to `arbitrable`.
+    function refund(address arbitrable, uint256 disputeId) external payable {
+        IRulable(arbitrable).onArbitrationRefund{value: msg.value}(disputeId);
+    }
+
     function ruleOn(address arbitrable, uint256 disputeId, uint256 ruling) external {
         IRulable(arbitrable).rule(disputeId, ruling);
     }

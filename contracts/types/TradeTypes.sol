@@ -18,7 +18,7 @@ enum Status {
     Disputed, //       6: a party opened a dispute; money frozen until a ruling or a fee default
     Completed, //      7: terminal, the seller was paid (buyer confirmed or inspection lapsed)
     Refunded, //       8: terminal, the buyer took back what was not released (a missed deadline)
-    Resolved, //       9: terminal, a ruling or a fee default split the disputed amount
+    Resolved, //       9: terminal, a ruling, a fee default or an accepted settlement split the locked amount
     Cancelled //      10: terminal, cancelled before funding (or an unused quote withdrawn by its seller)
 }
 
@@ -139,6 +139,9 @@ struct ReputationRecord {
     uint32 disputesLost; //    rulings (or fee defaults) that gave this account less than half
     uint32 onTime; //          completed orders, as seller, delivered by the deliver-by time
     uint96 volume; //          completed volume in the token's smallest unit (saturates at 2^96-1)
+    // A second slot, written only off the happy path (a settlement, a goodwill refund):
+    uint32 settled; //         orders this account closed by an accepted settlement (neither party's win)
+    uint32 refunded; //        goodwill refunds this account gave as seller
 }
 
 /// @notice An EIP-2612 permit for the order's token, so funding needs no separate approval.

@@ -99,6 +99,22 @@ BLOCK_REUSE_SECONDS = 6.0  # a block this recent still prices a transaction (max
 _ACTIVE = (Status.FUNDED, Status.IN_TRANSIT, Status.DELIVERED)
 
 
+def _hex_bytes(data: bytes | str) -> bytes:
+    if isinstance(data, str):
+        try:
+            return bytes.fromhex(data.removeprefix("0x"))
+        except ValueError:
+            raise TradelaneError(f"arbitrator extra data is not hex: {data!r}") from None
+    return bytes(data)
+
+
+def kleros_extra_data(subcourt: int, min_jurors: int) -> bytes:
+    """Kleros' arbitrator extra data: abi.encode(uint256 subcourtID, uint256 minJurors)."""
+    if subcourt < 0 or min_jurors < 1:
+        raise TradelaneError("a Kleros court needs a subcourt id >= 0 and at least one juror")
+    return abi_encode(["uint256", "uint256"], [subcourt, min_jurors])
+
+
 def __getattr__(name: str) -> type[ContractRevert]:
     """`from tradelane.client import OrderUnauthorized`: the exception class of any error."""
     if name[:1].isupper():
@@ -392,6 +408,7 @@ class TradeClient:
         inspectors: Sequence[str] | None = None,
         max_fee: str | int | None = None,
         ruling_timeout: str | int = 0,
+        arbitrator_extra_data: bytes | str | None = None,
     ) -> Trade:
         """Build an order and its terms (nothing is sent). Prices may be `"12000 USDC"`;
         `origin` and `destination` are the route's UN/LOCODEs (port of loading and port of
@@ -401,7 +418,9 @@ class TradeClient:
         order (default: the operator's accredited ones, `accredited()`); `max_fee` is the highest
         platform fee the seller accepts (default: the fee in force now); `ruling_timeout` is how
         long the arbitrator has to rule before anyone may end the dispute with an even split
-        (default 0: 180 days; else 30d to 730d)."""
+        (default 0: 180 days; else 30d to 730d). `arbitrator_extra_data`, when given (bytes or
+        0x-hex), goes to the arbitrator verbatim instead of the panel list (for a Kleros court:
+        `kleros_extra_data(subcourt, min_jurors)`)."""
         if isinstance(price, int):
             tok, units = self.token(token), price
         else:
@@ -434,12 +453,17 @@ class TradeClient:
             max_fee_bps=fee_cap,
             ruling_timeout=parse_duration(ruling_timeout) if ruling_timeout else 0,
             milestones=tuple(ms),
-            # No panel named: empty extra data, which DisputeArbitration reads as the
-            # deployment's default panel (ERC-792's usual form); the preflight refuses it if
-            # none is set. A list (even an empty one) is sent as that panel.
-            arbitrator_extra_data=b""
-            if panel is None
-            else abi_encode(["address[]"], [[to_checksum_address(p) for p in panel]]),
+            # Extra data given: verbatim. No panel named: empty extra data, which
+            # DisputeArbitration reads as the deployment's default panel (ERC-792's usual
+            # form); the preflight refuses it if none is set. A list (even an empty one) is
+            # sent as that panel.
+            arbitrator_extra_data=(
+                _hex_bytes(arbitrator_extra_data)
+                if arbitrator_extra_data is not None
+                else b""
+                if panel is None
+                else abi_encode(["address[]"], [[to_checksum_address(p) for p in panel]])
+            ),
             customs=tuple(to_checksum_address(a) for a in customs),
             inspectors=tuple(to_checksum_address(a) for a in inspectors),
         )
@@ -786,6 +810,127 @@ class TradeClient:
         fn = self.escrow.functions.refund(trade.order.as_tuple(), trade.terms.as_tuple())
         return self._send("refund", fn, by)
 
+    # ------------------------------------------------------------------ settlements
+
+    def settlement(self, trade: Trade) -> tuple[ChecksumAddress | None, int]:
+        """The settlement on the table: (proposer or None, the buyer's share in bps)."""
+        proposer, bps = self.escrow.functions.settlementOf(trade.id).call()
+        return (to_checksum_address(proposer) if int(proposer, 16) else None), int(bps)
+
+    def propose_settlement(self, trade: Trade, *, by: str, buyer_share: str | int) -> TxResult:
+        """Buyer or seller proposes that `buyer_share` (`"20%"` or bps) of what is still
+        locked go back to the buyer; replaces any proposal on the table (a counter-proposal)."""
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, *_ACTIVE, Status.DISPUTED)
+        bps = buyer_share if isinstance(buyer_share, int) else parse_bps(buyer_share)
+        if self.preflight and not 0 <= bps <= 10_000:
+            self._refuse("EscrowInvalidShare", orderId=trade.id, bps=bps)
+        fn = self.escrow.functions.proposeSettlement(trade.order.as_tuple(), trade.terms_hash, bps)
+        return self._send("propose_settlement", fn, by)
+
+    def accept_settlement(self, trade: Trade, *, by: str) -> TxResult:
+        """The other party accepts the proposal on the table: the order resolves at once."""
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, *_ACTIVE, Status.DISPUTED)
+        proposer, bps = self.settlement(trade)
+        if self.preflight and proposer is None:
+            self._refuse("EscrowNoSettlement", orderId=trade.id)
+        if self.preflight and proposer == to_checksum_address(by):
+            self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(by))
+        fn = self.escrow.functions.acceptSettlement(trade.order.as_tuple(), trade.terms_hash, bps)
+        return self._send("accept_settlement", fn, by)
+
+    def withdraw_settlement(self, trade: Trade, *, by: str) -> TxResult:
+        """The proposer takes its proposal off the table."""
+        proposer, _ = self.settlement(trade)
+        if self.preflight and proposer is None:
+            self._refuse("EscrowNoSettlement", orderId=trade.id)
+        fn = self.escrow.functions.withdrawSettlement(trade.order.as_tuple(), trade.terms_hash)
+        return self._send("withdraw_settlement", fn, by)
+
+    def _share_of_price(self, trade: Trade, amount: str | int | Amount) -> int:
+        """`amount` of the order's token as basis points of its price; exact or refused."""
+        units = amount if isinstance(amount, int) else self.amount(amount, trade.order.token)[1]
+        price = trade.order.price
+        bps = units * 10_000 // price
+        if bps * price != units * 10_000:
+            step = format_units(price // 10_000 or 1, self.token(trade.order.token).decimals)
+            raise TradelaneError(
+                f"the escrow moves whole basis points of the price: {units} is not a multiple "
+                f"of {step} {self.token(trade.order.token).symbol}"
+            )
+        return bps
+
+    def release(self, trade: Trade, *, by: str, amount: str | int | Amount) -> TxResult:
+        """The buyer releases `amount` more to the seller now (a voluntary tranche; the
+        platform fee applies). The amount is a whole number of basis points of the price."""
+        self._check_party(trade, by, trade.order.buyer)
+        self._check_status(trade, *_ACTIVE)
+        bps = self._share_of_price(trade, amount)
+        fn = self.escrow.functions.release(trade.order.as_tuple(), trade.terms_hash, bps)
+        return self._send("release", fn, by)
+
+    def reimburse(self, trade: Trade, *, by: str, amount: str | int | Amount) -> TxResult:
+        """The seller refunds `amount` to the buyer now (a goodwill refund), out of what it is
+        still to receive."""
+        self._check_party(trade, by, trade.order.seller)
+        self._check_status(trade, *_ACTIVE)
+        bps = self._share_of_price(trade, amount)
+        fn = self.escrow.functions.reimburse(trade.order.as_tuple(), trade.terms_hash, bps)
+        return self._send("reimburse", fn, by)
+
+    def appeal(self, trade: Trade, *, by: str, value: int) -> TxResult:
+        """A party funds an appeal of the order's dispute through the escrow (for arbitrators
+        that take appeals from the arbitrable, as Kleros' do); `value` in wei, see
+        `appeal_terms`. Our DisputeArbitration takes no appeals (its error comes back)."""
+        self._check_party(trade, by, trade.order.buyer, trade.order.seller)
+        self._check_status(trade, Status.DISPUTED)
+        dispute_id = self._require_dispute_id(trade)
+        fn = self.escrow.functions.appeal(
+            trade.order.as_tuple(), trade.terms.as_tuple(), dispute_id
+        )
+        return self._send("appeal", fn, by, value=value)
+
+    def appeal_terms(self, trade: Trade) -> dict[str, int] | None:
+        """The arbitrator's appeal cost and period of the order's dispute (None before the
+        dispute is with the arbitrator)."""
+        dispute_id = self.dispute_id(trade)
+        if dispute_id is None:
+            return None
+        arbitrator = self._arbitrator(trade).functions
+        start, end = arbitrator.appealPeriod(dispute_id).call()
+        cost = arbitrator.appealCost(dispute_id, trade.terms.arbitrator_extra_data).call()
+        return {"cost": int(cost), "period_start": int(start), "period_end": int(end)}
+
+    def meta_evidence(self, trade: Trade) -> dict[str, Any]:
+        """The ERC-1497 MetaEvidence JSON of the order's disputes: its terms (URI and the
+        document hash the seller signed) and the ruling options (ruling r gives the buyer
+        r-1 basis points of what is locked; 0 refuses to rule, an even split)."""
+        return {
+            "category": "Cross-border trade escrow",
+            "title": f"Tradelane order {trade.id_hex}",
+            "description": (
+                "A dispute over an escrowed trade. The order's purchase-order document is at "
+                "fileURI; its hash (documentHash) is part of the terms the seller signed."
+            ),
+            "question": "What share of the locked amount goes back to the buyer?",
+            "fileURI": trade.terms_uri,
+            "documentHash": "0x" + bytes(trade.terms.document_hash).hex(),
+            "rulingOptions": {
+                "type": "uint",
+                "precision": 0,
+                "titles": [],
+                "descriptions": [
+                    "0: refuse to arbitrate (an even split); r in 1..10001: the buyer gets r-1 "
+                    "basis points of the locked amount, the seller the rest less the platform fee"
+                ],
+                "reserved": {"0x0": "Refuse to arbitrate (even split)"},
+            },
+            "arbitrableAddress": self.escrow.address,
+            "arbitratorAddress": trade.terms.arbitrator,
+            "metaEvidenceID": str(int.from_bytes(trade.id, "big")),
+        }
+
     # ------------------------------------------------------------------ disputes
 
     def arbitration_cost(self, trade: Trade) -> int:
@@ -1036,12 +1181,12 @@ class TradeClient:
             a = e.args
             if e.name == "OrderFunded":
                 deposit += int(a["amount"])
-            elif e.name in ("MilestoneReleased", "OrderCompleted"):
+            elif e.name in ("MilestoneReleased", "OrderCompleted", "ReleasedEarly"):
                 seller += int(a["toSeller"])
                 fee += int(a["fee"])
-            elif e.name == "OrderRefunded":
+            elif e.name in ("OrderRefunded", "GoodwillRefunded"):
                 buyer += int(a["toBuyer"])
-            elif e.name == "DisputeResolved":
+            elif e.name in ("DisputeResolved", "SettlementAccepted"):
                 seller += int(a["toSeller"])
                 buyer += int(a["toBuyer"])
                 fee += int(a["fee"])
@@ -1266,6 +1411,26 @@ def _mark_late(entries: list[TimelineEntry], terms: Terms) -> list[TimelineEntry
     return out
 
 
+def _to_seller(token: Token, a: Mapping[str, Any]) -> tuple[str, dict[str, Decimal]]:
+    """What an event paid the seller, and the fee, as text and as Decimals."""
+    to_seller, fee = int(a["toSeller"]), int(a["fee"])
+    text = f"{token.format(to_seller)} to seller, fee {token.format(fee)}"
+    return text, {"to_seller": token.decimal(to_seller), "fee": token.decimal(fee)}
+
+
+def _to_buyer(token: Token, a: Mapping[str, Any]) -> tuple[str, dict[str, Decimal]]:
+    """What an event paid back to the buyer."""
+    to_buyer = int(a["toBuyer"])
+    return f"{token.format(to_buyer)} to buyer", {"to_buyer": token.decimal(to_buyer)}
+
+
+def _split_money(token: Token, a: Mapping[str, Any]) -> tuple[str, dict[str, Decimal]]:
+    """A split between both parties (a ruling or a settlement), and the fee."""
+    buyer_text, buyer = _to_buyer(token, a)
+    seller_text, seller = _to_seller(token, a)
+    return f"{buyer_text}, {seller_text}", {**buyer, **seller}
+
+
 def _timeline_entry(
     e: DecodedEvent, token: Token, client: TradeClient, timestamp: int, sender: ChecksumAddress
 ) -> TimelineEntry | None:
@@ -1298,22 +1463,13 @@ def _timeline_entry(
         amounts["deposit"] = token.decimal(int(a["amount"]))
     elif e.name == "MilestoneReleased":
         action = f"milestone released ({Stage(int(a['stage'])).label})"
-        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
-        amounts = {
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _to_seller(token, a)
     elif e.name == "OrderCompleted":
         action = "completed"
-        money = f"{token.format(int(a['toSeller']))} to seller, fee {token.format(int(a['fee']))}"
-        amounts = {
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _to_seller(token, a)
     elif e.name == "OrderRefunded":
         action = "refunded"
-        money = f"{token.format(int(a['toBuyer']))} to buyer"
-        amounts = {"to_buyer": token.decimal(int(a["toBuyer"]))}
+        money, amounts = _to_buyer(token, a)
     elif e.name == "DisputeOpened":
         action = "dispute opened"
         actor = to_checksum_address(a["by"])
@@ -1325,16 +1481,23 @@ def _timeline_entry(
     elif e.name == "DisputeResolved":
         share = Decimal(int(a["buyerShareBps"])) / 100
         action = f"resolved{' by default' if a['byDefault'] else ''}: buyer {share}%"
-        money = (
-            f"{token.format(int(a['toBuyer']))} to buyer, "
-            f"{token.format(int(a['toSeller']))} to seller, "
-            f"fee {token.format(int(a['fee']))}"
-        )
-        amounts = {
-            "to_buyer": token.decimal(int(a["toBuyer"])),
-            "to_seller": token.decimal(int(a["toSeller"])),
-            "fee": token.decimal(int(a["fee"])),
-        }
+        money, amounts = _split_money(token, a)
+    elif e.name == "SettlementProposed":
+        action = f"settlement proposed: buyer {Decimal(int(a['buyerShareBps'])) / 100}%"
+        actor = to_checksum_address(a["by"])
+    elif e.name == "SettlementWithdrawn":
+        action = "settlement withdrawn"
+        actor = to_checksum_address(a["by"])
+    elif e.name == "SettlementAccepted":
+        action = f"settled: buyer {Decimal(int(a['buyerShareBps'])) / 100}%"
+        actor = to_checksum_address(a["by"])
+        money, amounts = _split_money(token, a)
+    elif e.name == "ReleasedEarly":
+        action = "released early by the buyer"
+        money, amounts = _to_seller(token, a)
+    elif e.name == "GoodwillRefunded":
+        action = "goodwill refund by the seller"
+        money, amounts = _to_buyer(token, a)
     elif e.name == "Evidence":
         action = f"evidence: {a['evidence']}"
         actor = to_checksum_address(a["party"])

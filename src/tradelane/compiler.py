@@ -19,7 +19,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -47,6 +47,32 @@ OUTPUT_SELECTION = [
     "evm.deployedBytecode.immutableReferences",
     "evm.methodIdentifiers",
 ]
+
+
+#: Contracts that run other deployed contracts' code at their own address (by delegatecall
+#: from their fallback): their artifact's ABI is the union of their own and the modules'.
+#: TradeEscrow's cold paths (disputes, settlements, operator settings) are EscrowDisputes.
+MERGED_ABIS: dict[str, tuple[str, ...]] = {"TradeEscrow": ("EscrowDisputes",)}
+
+
+def _abi_key(entry: dict[str, Any]) -> tuple[str, str, tuple[str, ...]]:
+    types = tuple(str(i.get("type")) for i in entry.get("inputs", []))
+    return (str(entry.get("type")), str(entry.get("name", "")), types)
+
+
+def merge_abis(own: list[dict[str, Any]], *modules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`own` plus every function, event and error of `modules` it lacks (no constructors,
+    fallbacks or receives of the modules: those are not reachable at the host's address)."""
+    out = list(own)
+    seen = {_abi_key(e) for e in own}
+    for abi in modules:
+        for entry in abi:
+            if entry.get("type") not in ("function", "event", "error"):
+                continue
+            if (key := _abi_key(entry)) not in seen:
+                seen.add(key)
+                out.append(entry)
+    return out
 
 
 @dataclass(frozen=True)
@@ -349,6 +375,13 @@ def _artifacts(
                 },
             )
 
+    for host, modules in MERGED_ABIS.items():
+        if host in artifacts and all(m in artifacts for m in modules):
+            artifacts[host] = replace(
+                artifacts[host],
+                abi=merge_abis(artifacts[host].abi, *(artifacts[m].abi for m in modules)),
+                extra={**artifacts[host].extra, "abi_merged_from": [host, *modules]},
+            )
     return artifacts
 
 

@@ -4,7 +4,8 @@ The suite is described by SUITE, a list of ContractSpec in deploy order, each wi
 function from the deploy context to its constructor arguments. A contract may refer to
 the address another one has or *will* have (`ctx.address(name)`), since CREATE addresses
 follow from the deployer's nonce: LogisticsTracker is built with the address TradeEscrow
-gets one transaction later.
+gets one transaction later. EscrowDisputes, the escrow's dispute module, comes before both;
+its address is recorded in the manifest like any other contract's.
 
 For chains that outlive this process (Anvil, any URL) the addresses go to
 deployments/<chainId>.json, written atomically. A later deploy_suite() reuses that
@@ -78,10 +79,17 @@ SUITE: tuple[ContractSpec, ...] = (
         "DisputeArbitration",
         lambda c: [c.admin, c.params["arbitration_cost"], c.params["ruling_period"]],
     ),
+    # The escrow's cold half, run by delegatecall from TradeEscrow's fallback (no arguments).
+    ContractSpec("EscrowDisputes", lambda c: []),
     # The tracker accepts records only from the escrow deployed right after it.
     ContractSpec("LogisticsTracker", lambda c: [c.admin, c.address("TradeEscrow")]),
-    # Its constructor reverts unless tracker.escrow() == address(this).
-    ContractSpec("TradeEscrow", lambda c: [c.admin, c.treasury, c.address("LogisticsTracker")]),
+    # Its constructor reverts unless tracker.escrow() == address(this). Its artifact's ABI is the
+    # merged ABI of both halves (tradelane.compiler.MERGED_ABIS), so `deployment["TradeEscrow"]`
+    # reaches every escrow function at the one escrow address.
+    ContractSpec(
+        "TradeEscrow",
+        lambda c: [c.admin, c.treasury, c.address("LogisticsTracker"), c.address("EscrowDisputes")],
+    ),
 )
 
 

@@ -84,6 +84,11 @@ ACTIONS = (
     "import_events",
     "set_fee",
     "set_fee_timeout",
+    "propose_settlement",
+    "accept_settlement",
+    "withdraw_settlement",
+    "release",
+    "reimburse",
 )
 #: Fields each action accepts besides do/by/order/expect_error/note.
 ACTION_FIELDS: dict[str, frozenset[str]] = {
@@ -100,6 +105,9 @@ ACTION_FIELDS: dict[str, frozenset[str]] = {
     "import_events": frozenset({"file", "customs_by", "relay_by"}),
     "set_fee": frozenset({"fee"}),
     "set_fee_timeout": frozenset({"timeout"}),
+    "propose_settlement": frozenset({"buyer_share"}),
+    "release": frozenset({"amount"}),
+    "reimburse": frozenset({"amount"}),
 }
 #: Fields an action cannot do without.
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -109,6 +117,9 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "import_events": ("file",),
     "set_fee": ("fee",),
     "set_fee_timeout": ("timeout",),
+    "propose_settlement": ("buyer_share",),
+    "release": ("amount",),
+    "reimburse": ("amount",),
 }
 #: Actions about no particular order.
 NO_ORDER = frozenset({"withdraw", "pause", "unpause", "set_fee", "set_fee_timeout"})
@@ -128,9 +139,19 @@ DEFAULT_BY = {
     "unpause": "operator",
     "set_fee": "operator",
     "set_fee_timeout": "operator",
+    "release": "buyer",
+    "reimburse": "seller",
 }
 ORDER_EXPECT_FIELDS = ("seller_received", "buyer_refunded", "fee", "locked", "deposit")
-REPUTATION_FIELDS = ("completed", "disputes_opened", "disputes_won", "disputes_lost", "on_time")
+REPUTATION_FIELDS = (
+    "completed",
+    "disputes_opened",
+    "disputes_won",
+    "disputes_lost",
+    "on_time",
+    "settled",
+    "refunded",
+)
 DEFAULT_PARTY_ETH = "100 ETH"
 
 
@@ -319,6 +340,22 @@ class OrderSpec(_Model):
     inspectors: list[str] | None = None
     max_fee: str | None = None  # the highest platform fee the seller accepts (default: in force)
     ruling_timeout: str | int | None = None  # the arbitrator's time to rule (default 180d)
+    # The arbitrator's extra data, verbatim: {extra_data: 0x...} (default: the panel list).
+    arbitration: dict[str, str] | None = None
+
+    @field_validator("arbitration", mode="before")
+    @classmethod
+    def _arbitration(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping) or set(value) != {"extra_data"}:
+            raise ValueError("arbitration takes one field, extra_data: 0x...")
+        data = str(value["extra_data"])
+        try:
+            bytes.fromhex(data.removeprefix("0x"))
+        except ValueError:
+            raise ValueError(f"extra_data is not hex: {data!r}") from None
+        return {"extra_data": data}
 
     _document = field_validator("document", mode="before")(check_document)
     _max_fee = field_validator("max_fee", mode="before")(lambda v: v if v is None else check_fee(v))
@@ -386,6 +423,7 @@ class ActionStep(_Model):
     customs_by: str | None = None  # import_events: the customs party that signs customs events
     fee: str | None = None  # set_fee: the platform fee, like 1%
     timeout: str | int | None = None  # set_fee_timeout: the arbitration fee timeout, like 1d
+    amount: str | None = None  # release / reimburse: like 1000 USDC (whole bps of the price)
 
     _document = field_validator("document", mode="before")(check_document)
     _fee = field_validator("fee", mode="before")(lambda v: v if v is None else check_fee(v))
@@ -1079,6 +1117,9 @@ class _Runner:
                 destination=ospec.destination,
                 customs=[self.addr[p] for p in (ospec.customs or customs)],
                 inspectors=[self.addr[p] for p in (ospec.inspectors or inspectors)],
+                arbitrator_extra_data=(
+                    ospec.arbitration["extra_data"] if ospec.arbitration else None
+                ),
                 max_fee=ospec.max_fee if ospec.max_fee is not None else fee,
                 ruling_timeout=ospec.ruling_timeout or 0,
             )
@@ -1186,6 +1227,21 @@ class _Runner:
             return [c.vote(trade, by=by, buyer_share=step.buyer_share)]  # type: ignore[arg-type]
         if do == "default":
             return [c.default(trade, by=by)]  # type: ignore[arg-type]
+        if do == "propose_settlement":
+            assert trade is not None and step.buyer_share is not None
+            return [c.propose_settlement(trade, by=by, buyer_share=step.buyer_share)]
+        if do == "accept_settlement":
+            assert trade is not None
+            return [c.accept_settlement(trade, by=by)]
+        if do == "withdraw_settlement":
+            assert trade is not None
+            return [c.withdraw_settlement(trade, by=by)]
+        if do == "release":
+            assert trade is not None and step.amount is not None
+            return [c.release(trade, by=by, amount=step.amount)]
+        if do == "reimburse":
+            assert trade is not None and step.amount is not None
+            return [c.reimburse(trade, by=by, amount=step.amount)]
         if do == "withdraw":
             return self.withdraw(step, by, trade)
         if do == "import_events":

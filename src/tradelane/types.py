@@ -348,6 +348,8 @@ class Reputation:
     disputes_lost: int = 0
     on_time: int = 0
     volume: int = 0  # smallest units; only meaningful for one token
+    settled: int = 0  # orders closed by an accepted settlement (neither party's win)
+    refunded: int = 0  # goodwill refunds given as seller
 
     @classmethod
     def from_tuple(cls, t: Any) -> Reputation:
@@ -361,6 +363,8 @@ class Reputation:
             self.disputes_lost + other.disputes_lost,
             self.on_time + other.on_time,
             self.volume + other.volume,
+            self.settled + other.settled,
+            self.refunded + other.refunded,
         )
 
 

@@ -36,6 +36,8 @@ def test_gas_reports_every_flow_beside_the_anchors() -> None:
         "disputed_eth",
         "full_cross_border",
         "happy_eth_fee",
+        "settled_eth",
+        "goodwill_refund_eth",
     }
     assert set(data["anchors"]) == set(ANCHORS)
     for anchor in data["anchors"].values():

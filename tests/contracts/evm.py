@@ -309,14 +309,20 @@ class RevmBackend(Backend):
             [op, DEFAULT_PARAMS["arbitration_cost"], DEFAULT_PARAMS["ruling_period"]],
             op,
         )
+        deploy("EscrowDisputes", "EscrowDisputes", [], [], op)
         nonce = self.evm.basic(op).nonce
         escrow_at = create_address(op, nonce + 1)
         deploy("LogisticsTracker", "LogisticsTracker", ["address", "address"], [op, escrow_at], op)
         deploy(
             "TradeEscrow",
             "TradeEscrow",
-            ["address", "address", "address"],
-            [op, self.accounts["treasury"], self.addresses["LogisticsTracker"]],
+            ["address", "address", "address", "address"],
+            [
+                op,
+                self.accounts["treasury"],
+                self.addresses["LogisticsTracker"],
+                self.addresses["EscrowDisputes"],
+            ],
             op,
         )
         assert self.addresses["TradeEscrow"] == escrow_at

@@ -320,8 +320,11 @@ def test_after_a_default_ruling_only_the_members_who_voted_are_paid(
     assert probe.functions.refunded().call() == 0
 
 
-def test_an_unvoted_default_on_an_escrow_dispute_credits_the_fee_to_the_escrow(desk: Desk) -> None:
-    """The escrow has no refund callback (yet): the fee is credited to it, not to the panel."""
+def test_an_unvoted_default_on_an_escrow_dispute_refunds_the_fee_through_the_escrow(
+    desk: Desk,
+) -> None:
+    """The escrow takes the fee back (onArbitrationRefund) and splits it with the default ruling
+    (even): nothing stays credited at the arbitrator, nothing goes to the panel."""
     judges = desk.p["arbitrators"]
     trade = desk.trade(price=ETHER, panel=judges)
     desk.quote_and_fund(trade)
@@ -330,12 +333,13 @@ def test_an_unvoted_default_on_an_escrow_dispute_credits_the_fee_to_the_escrow(d
     balances = [desk.balance(j) for j in judges]
     desk.time_travel(RULING_PERIOD + 1)
     receipt = desk.send(desk.arbitration.functions.ruleByDefault(dispute_id), desk.p["outsider"])
-    assert [e["amount"] for e in desk.events(receipt, desk.arbitration, "FeeRefunded")] == [
+    assert [e["amount"] for e in desk.events(receipt, desk.escrow, "ArbitrationFeeRefunded")] == [
         desk.cost()
     ]
-    assert desk.arbitration.functions.owed(desk.escrow.address).call() == desk.cost()
+    assert desk.arbitration.functions.owed(desk.escrow.address).call() == 0
     assert [desk.balance(j) for j in judges] == balances
     assert trade.status() == "resolved"
+    assert desk.balance(desk.escrow.address) == 0
 
 
 def test_appeals_are_priced_out_but_multipliable(desk: Desk) -> None:

@@ -120,6 +120,14 @@ ERRORS_EXCLUDED = {
     "InsufficientBalance": "Address.sendValue with less than it sends: unreachable while "
     "invariant 1 holds, which this machine checks after every step",
     "InvalidShortString": "EIP712 constructor, constant short names",
+    "EscrowModuleDirectCall": "the disputes module called at its own address, not through the "
+    "escrow: outside the machine's one escrow (test_escrow_split shows it)",
+    # Issue 12's settlements (propose/accept/withdraw, release, reimburse) are not in this
+    # machine yet: test_settlement.py covers each of these errors; the machine's model of
+    # them is the next step (said in the closing note of stop 19).
+    "EscrowInvalidShare": "issue 12's settlement actions: not modelled yet (test_settlement)",
+    "EscrowNoSettlement": "issue 12's settlement actions: not modelled yet (test_settlement)",
+    "EscrowSettlementChanged": "issue 12's settlement actions: not modelled yet (test_settlement)",
     "StringTooLong": "EIP712 constructor, constant short names",
 }
 #: DisputeArbitration's errors that the machine reaches (its own tests cover the rest).

@@ -351,6 +351,14 @@ def test_an_arbitrator_that_never_rules_cannot_freeze_the_order(desk: Desk) -> N
     desk.send(desk.arbitration.functions.ruleByDefault(dispute_id), desk.p["outsider"])
     assert trade.status() == "resolved"
     assert desk.balance(trade.buyer) - buyer == ETHER + deposit // 2
+    # The panel never voted: its fee came back to the escrow, credited to the parties as the
+    # even split shares it, and nothing is left behind once they withdraw.
+    assert desk.w3.eth.get_balance(desk.arbitration.address) == 0
+    owed = {who: desk.owed(who) for who in (trade.buyer, trade.seller)}
+    assert sum(owed.values()) == deposit == desk.w3.eth.get_balance(desk.escrow.address)
+    for who, amount in owed.items():
+        if amount:
+            desk.send(desk.escrow.functions.withdraw(ETH), who)
     assert desk.w3.eth.get_balance(desk.escrow.address) == 0
 
 

@@ -72,6 +72,14 @@ class World:
         desk.quote_and_fund(paid)
         desk.confirm(paid)
         self.cost = desk.cost()
+        self.offered = desk.trade()  # funded, with the buyer's proposal on the table
+        desk.quote_and_fund(self.offered)
+        desk.send(
+            desk.escrow.functions.proposeSettlement(
+                self.offered.order, self.offered.terms_hash, 2000
+            ),
+            p["buyer"],
+        )
 
     def permit(self) -> tuple[int, int, bytes, bytes]:
         return (self.desk.chain.now() + DAY, 27, b"\x01" * 32, b"\x02" * 32)
@@ -196,6 +204,45 @@ ESCROW: dict[str, Row] = {
         frozenset(),
         "EscrowOnlyTracker",
         lambda w, r: (_esc(w).onHold(w.funded.order, w.funded.terms_hash, False, 0), 0),
+    ),
+    # Settlements: a party proposes, the other accepts; only the proposer withdraws.
+    "proposeSettlement": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).proposeSettlement(w.funded.order, w.funded.terms_hash, 5000), 0),
+    ),
+    "acceptSettlement": Row(
+        frozenset({"seller"}),
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).acceptSettlement(w.offered.order, w.offered.terms_hash, 2000), 0),
+        "the party that did not propose (the buyer proposed)",
+    ),
+    "withdrawSettlement": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).withdrawSettlement(w.offered.order, w.offered.terms_hash), 0),
+        "the proposer",
+    ),
+    "release": Row(
+        BUYER,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).release(w.funded.order, w.funded.terms_hash, 100), 0),
+    ),
+    "reimburse": Row(
+        frozenset({"seller"}),
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).reimburse(w.funded.order, w.funded.terms_hash, 100), 0),
+    ),
+    "appeal": Row(
+        PARTIES,
+        "OrderUnauthorized",
+        lambda w, r: (_esc(w).appeal(w.disputed.order, w.disputed.terms, w.dispute_id), 0),
+    ),
+    "onArbitrationRefund": Row(
+        frozenset(),
+        "EscrowUnknownDispute",
+        lambda w, r: (_esc(w).onArbitrationRefund(w.dispute_id), 1),
+        "only the dispute's arbitrator contract",
     ),
     "setFee": Row(ADMIN, "AccessControlUnauthorizedAccount", lambda w, r: (_esc(w).setFee(1), 0)),
     "setTreasury": Row(

@@ -40,6 +40,11 @@ GUARDED = {
     "withdrawTo",
     "onStage",
     "onHold",
+    "acceptSettlement",
+    "release",
+    "reimburse",
+    "onArbitrationRefund",
+    "appeal",
 }
 
 
@@ -96,6 +101,13 @@ def _every_escrow_call(desk: Desk, trade: Trade, me: str) -> dict[str, bytes]:
         "withdrawTo": [trade.token, me],
         "onStage": [trade.order, trade.terms_hash, 10, 0, 0],
         "onHold": [trade.order, trade.terms_hash, False, 0],
+        "proposeSettlement": [trade.order, trade.terms_hash, 0],
+        "acceptSettlement": [trade.order, trade.terms_hash, 0],
+        "withdrawSettlement": [trade.order, trade.terms_hash],
+        "release": [trade.order, trade.terms_hash, 1],
+        "reimburse": [trade.order, trade.terms_hash, 1],
+        "onArbitrationRefund": [0],
+        "appeal": [trade.order, trade.terms, 0],
         "setFee": [1],
         "setTreasury": [me],
         "setFeeTimeout": [DAY],
@@ -276,17 +288,22 @@ def test_constructors_refuse_zero_addresses_a_foreign_tracker_and_a_bad_period(
     desk: Desk, artifacts: Any
 ) -> None:
     zero, op = ETH, desk.p["operator"]
+    module = desk.suite["EscrowDisputes"].address
+    four = ["address"] * 4
     assert (
         _deploy_error(
-            desk, artifacts, "TradeEscrow", ["address"] * 3, [zero, op, desk.tracker.address]
+            desk, artifacts, "TradeEscrow", four, [zero, op, desk.tracker.address, module]
         )
+        == "EscrowZeroAddress"
+    )
+    # the disputes module must be a contract
+    assert (
+        _deploy_error(desk, artifacts, "TradeEscrow", four, [op, op, desk.tracker.address, op])
         == "EscrowZeroAddress"
     )
     # the deployed tracker points at the deployed escrow, not at a new one
     assert (
-        _deploy_error(
-            desk, artifacts, "TradeEscrow", ["address"] * 3, [op, op, desk.tracker.address]
-        )
+        _deploy_error(desk, artifacts, "TradeEscrow", four, [op, op, desk.tracker.address, module])
         == "EscrowTrackerMismatch"
     )
     assert (

@@ -320,6 +320,39 @@ def _full_cross_border(desk: GasDesk) -> int:
     return int(total)
 
 
+def _settled_eth(desk: GasDesk) -> int:
+    """Fund, the seller proposes 20% back, the buyer accepts: resolved without a court."""
+    total = 0
+    for run in range(2):
+        trade = desk.trade(price=ETHER)
+        label = _labeller(run, "{}_eth")
+        o, h = trade.order.as_tuple(), trade.terms_hash
+        total = desk.quote_and_fund(trade)["gasUsed"]
+        fns = desk.escrow.functions
+        total += desk.send(
+            fns.proposeSettlement(o, h, 2000), trade.order.seller, label=label("propose_settlement")
+        )["gasUsed"]
+        total += desk.send(
+            fns.acceptSettlement(o, h, 2000), trade.order.buyer, label=label("accept_settlement")
+        )["gasUsed"]
+    return int(total)
+
+
+def _goodwill_refund_eth(desk: GasDesk) -> int:
+    """Fund, the seller refunds 5% of goodwill, the buyer confirms."""
+    total = 0
+    for run in range(2):
+        trade = desk.trade(price=ETHER)
+        label = _labeller(run, "{}_eth")
+        o, h = trade.order.as_tuple(), trade.terms_hash
+        total = desk.quote_and_fund(trade)["gasUsed"]
+        total += desk.send(
+            desk.escrow.functions.reimburse(o, h, 500), trade.order.seller, label=label("reimburse")
+        )["gasUsed"]
+        total += desk.confirm(trade, label=label("confirm_after_refund"))["gasUsed"]
+    return int(total)
+
+
 def measure(desk: GasDesk) -> dict[str, dict[str, int]]:
     """The snapshot's figures: {"steps": {...}, "flows": {...}} (leaves the fee at 1%)."""
     flows = {
@@ -327,6 +360,8 @@ def measure(desk: GasDesk) -> dict[str, dict[str, int]]:
         "happy_erc20": _happy(desk, desk.usdc.address, 12_000 * USDC_UNIT, "erc20"),
         "disputed_eth": _disputed_eth(desk),
         "full_cross_border": _full_cross_border(desk),
+        "settled_eth": _settled_eth(desk),
+        "goodwill_refund_eth": _goodwill_refund_eth(desk),
     }
     desk.send(desk.escrow.functions.setFee(100), desk.p["operator"])
     flows["happy_eth_fee"] = _happy(desk, ETH, ETHER, "eth_fee")
