@@ -2,7 +2,6 @@
 pragma solidity 0.8.30;
 
 import {IOrderRegistry} from "./interfaces/IOrderRegistry.sol";
-import {IEvidence} from "./interfaces/IEvidence.sol";
 import {OrderStorage} from "./OrderStorage.sol";
 import {OrderHashing} from "./libraries/OrderHashing.sol";
 import {Order, Terms, Milestone, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
@@ -13,7 +12,7 @@ import {Order, Terms, Milestone, OrderState, Stage, Status, Incoterm} from "./ty
 /// storage slot; the full fields travel in calldata and in the registration event.
 /// @dev Holds no state of its own: the registry's state is {OrderStorage}'s, which the escrow's disputes module
 /// shares without these functions.
-abstract contract OrderRegistry is IOrderRegistry, IEvidence, OrderStorage {
+abstract contract OrderRegistry is IOrderRegistry, OrderStorage {
     // ---------------------------------------------------------------- external views
 
     /// @inheritdoc IOrderRegistry
@@ -106,7 +105,7 @@ abstract contract OrderRegistry is IOrderRegistry, IEvidence, OrderStorage {
         // Effect:
         state.feeBps = fee;
         emit OrderRegistered(id, order.buyer, order.seller, _packed(order, terms, riskStage(terms.incoterm), fee));
-        if (bytes(termsURI).length != 0) emit MetaEvidence(uint256(id), termsURI);
+        if (bytes(termsURI).length != 0) emit TermsDocument(id, termsURI);
     }
 
     /// @dev The order's fields, packed for the registration event (layout in {IOrderRegistry-OrderRegistered}).

@@ -49,6 +49,10 @@ interface IOrderRegistry {
     /// maxFeeBps (2), rulingTimeout (4), m (1), c (1), i (1), m milestones of stage (1) and bps (2), c customs
     /// (20 each), i inspectors (20 each), then arbitratorExtraData to the end.
     event OrderRegistered(bytes32 indexed orderId, address indexed buyer, address indexed seller, bytes packed);
+    /// @notice Where the order's purchase-order document lives (logged at registration when a URI is given). The
+    /// document must hash to the terms' `documentHash`, which the seller signed; the ERC-1497 MetaEvidence of a
+    /// dispute names that hash.
+    event TermsDocument(bytes32 indexed orderId, string uri);
     /// @notice The seller accepted a registered order.
     event OrderAccepted(bytes32 indexed orderId);
     /// @notice A party cancelled the order (or the seller withdrew an unused quote) before funding.
@@ -74,7 +78,7 @@ interface IOrderRegistry {
     // ---------------------------------------------------------------- mutating
 
     /// @notice The buyer registers an order; the seller then accepts it and the buyer funds it.
-    /// @param termsURI Where the purchase-order document lives; emitted as ERC-1497 MetaEvidence.
+    /// @param termsURI Where the purchase-order document lives; logged as {TermsDocument} when not empty.
     /// @return id The order's identifier.
     function register(Order calldata order, Terms calldata terms, string calldata termsURI)
         external

@@ -25,12 +25,14 @@ Nothing here needs a test-only RPC method.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import unquote
 
 from eth_abi import encode as abi_encode
 from eth_account import Account
@@ -902,34 +904,22 @@ class TradeClient:
         cost = arbitrator.appealCost(dispute_id, trade.terms.arbitrator_extra_data).call()
         return {"cost": int(cost), "period_start": int(start), "period_end": int(end)}
 
-    def meta_evidence(self, trade: Trade) -> dict[str, Any]:
-        """The ERC-1497 MetaEvidence JSON of the order's disputes: its terms (URI and the
-        document hash the seller signed) and the ruling options (ruling r gives the buyer
-        r-1 basis points of what is locked; 0 refuses to rule, an even split)."""
-        return {
-            "category": "Cross-border trade escrow",
-            "title": f"Tradelane order {trade.id_hex}",
-            "description": (
-                "A dispute over an escrowed trade. The order's purchase-order document is at "
-                "fileURI; its hash (documentHash) is part of the terms the seller signed."
-            ),
-            "question": "What share of the locked amount goes back to the buyer?",
-            "fileURI": trade.terms_uri,
-            "documentHash": "0x" + bytes(trade.terms.document_hash).hex(),
-            "rulingOptions": {
-                "type": "uint",
-                "precision": 0,
-                "titles": [],
-                "descriptions": [
-                    "0: refuse to arbitrate (an even split); r in 1..10001: the buyer gets r-1 "
-                    "basis points of the locked amount, the seller the rest less the platform fee"
-                ],
-                "reserved": {"0x0": "Refuse to arbitrate (even split)"},
-            },
-            "arbitrableAddress": self.escrow.address,
-            "arbitratorAddress": trade.terms.arbitrator,
-            "metaEvidenceID": str(int.from_bytes(trade.id, "big")),
-        }
+    def meta_evidence(self, trade: Trade) -> dict[str, Any] | None:
+        """The ERC-1497 MetaEvidence JSON of the order's dispute, as the escrow wrote it on
+        chain when the dispute went to the arbitrator (None before that): the order id, the
+        `documentHash` and `termsHash` the seller signed, the parties' aliases and the
+        ruling options (ruling r gives the buyer r-1 basis points of what is locked; 0
+        refuses to rule, an even split). The document's URI is in the registration's
+        TermsDocument event, and in `trade.terms_uri`."""
+        logged = self.order_events(trade, names=["MetaEvidence"])
+        if not logged:
+            return None
+        uri = str(logged[-1].args["evidence"])
+        prefix = "data:application/json,"
+        if not uri.startswith(prefix):
+            raise TradelaneError(f"the order's MetaEvidence is not a JSON data URI: {uri[:60]}")
+        document: dict[str, Any] = json.loads(unquote(uri[len(prefix) :]))
+        return document
 
     # ------------------------------------------------------------------ disputes
 
@@ -1505,7 +1495,14 @@ def _timeline_entry(
         tok = client.token(to_checksum_address(a["token"])) if int(a["token"], 16) else ETH
         action = f"payment deferred to {client.name_of(a['to'])}"
         money = f"{tok.format(int(a['amount']))} withdrawable"
-    elif e.name in ("MetaEvidence", "Dispute", "DisputeCreation", "DisputeDecided", "Ruling"):
+    elif e.name in (
+        "TermsDocument",
+        "MetaEvidence",
+        "Dispute",
+        "DisputeCreation",
+        "DisputeDecided",
+        "Ruling",
+    ):
         return None
     return TimelineEntry(
         time=timestamp,

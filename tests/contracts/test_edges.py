@@ -7,6 +7,7 @@ refunds and withdrawals, votes after a decision, ruling splits and their deposit
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .conftest import USDC_UNIT
@@ -559,11 +560,47 @@ def test_terms_uri_is_logged_only_when_given(desk: Desk) -> None:
     trade = desk.trade()
     register = desk.escrow.functions.register(trade.order, trade.terms, "ipfs://po")
     receipt = desk.send(register, trade.buyer)
-    logged = [e["evidence"] for e in desk.events(receipt, desk.escrow, "MetaEvidence")]
-    assert logged == ["ipfs://po"]
+    logged = [(e["orderId"], e["uri"]) for e in desk.events(receipt, desk.escrow, "TermsDocument")]
+    assert logged == [(trade.id, "ipfs://po")]
+    # The registration writes no MetaEvidence: that is the dispute's, off the happy path.
+    assert desk.events(receipt, desk.escrow, "MetaEvidence") == []
     bare = desk.trade()
     receipt = desk.send(desk.escrow.functions.register(bare.order, bare.terms, ""), bare.buyer)
-    assert desk.events(receipt, desk.escrow, "MetaEvidence") == []
+    assert desk.events(receipt, desk.escrow, "TermsDocument") == []
+
+
+def _meta_evidence(uri: str) -> dict[str, Any]:
+    prefix = "data:application/json,"
+    assert uri.startswith(prefix) and "%" not in uri  # percent-decoding changes nothing
+    document: dict[str, Any] = json.loads(uri[len(prefix) :])
+    return document
+
+
+def test_every_dispute_has_its_meta_evidence_bound_to_the_signed_terms(desk: Desk) -> None:
+    # Funded from a quote with no document URI at all: the dispute still has its MetaEvidence.
+    trade, _ = funded(desk)
+    opened = desk.dispute(trade)
+    assert desk.events(opened, desk.escrow, "MetaEvidence") == []  # not until it is created
+    receipt = desk.send(
+        desk.escrow.functions.payArbitrationFee(trade.order, trade.terms),
+        trade.seller,
+        value=desk.cost(),
+    )
+    (dispute,) = desk.events(receipt, desk.escrow, "Dispute")
+    (meta,) = desk.events(receipt, desk.escrow, "MetaEvidence")
+    assert dispute["metaEvidenceId"] == int.from_bytes(trade.id, "big")
+    assert meta["metaEvidenceId"] == int.from_bytes(trade.id, "big")
+    document = _meta_evidence(meta["evidence"])
+    assert document["title"] == "Tradelane order 0x" + trade.id.hex()
+    assert document["termsHash"] == "0x" + trade.terms_hash.hex()
+    assert document["documentHash"] == "0x" + bytes(trade.terms[8]).hex()
+    assert document["arbitrableAddress"] == desk.escrow.address.lower()
+    assert document["aliases"] == {trade.buyer.lower(): "buyer", trade.seller.lower(): "seller"}
+    options = document["rulingOptions"]
+    assert (options["type"], options["precision"]) == ("uint", 0)
+    assert "r - 1" in options["descriptions"][0] and "ruling 0" in options["descriptions"][0]
+    # The terms hash in it is the one the seller signed: it is what the order id commits to.
+    assert desk.escrow.functions.orderId(trade.order, trade.terms_hash).call() == trade.id
 
 
 def test_checkpoint_kinds_out_of_range_are_refused(desk: Desk) -> None:

@@ -69,22 +69,23 @@ def test_extra_data_is_passed_verbatim_and_kleros_form_is_encoded(client, buyer,
         kleros_extra_data(1, 0)
 
 
-def test_meta_evidence_names_the_terms_and_the_ruling_options(
+def test_meta_evidence_is_the_disputes_and_names_the_signed_terms(
     client, buyer, seller, carrier, judge
 ):
-    trade = client.new_trade(
-        buyer=buyer,
-        seller=seller,
-        carrier=carrier,
-        price="1 ETH",
-        panel=[judge],
-        terms_uri="ipfs://bafy.../po.json",
-    )
+    trade = _funded(client, buyer, seller, carrier, judge, terms_uri="ipfs://bafy.../po.json")
+    assert client.meta_evidence(trade) is None  # no dispute, no MetaEvidence
+    client.dispute(trade, by=buyer)
+    assert client.meta_evidence(trade) is None  # not with the arbitrator yet
+    client.pay_fee(trade, by=seller)
     meta = client.meta_evidence(trade)
-    assert meta["fileURI"] == "ipfs://bafy.../po.json"
-    assert meta["metaEvidenceID"] == str(int.from_bytes(trade.id, "big"))
+    assert meta is not None
+    assert meta["termsHash"] == "0x" + bytes(trade.terms_hash).hex()
+    assert meta["documentHash"] == "0x" + bytes(trade.terms.document_hash).hex()
+    assert meta["aliases"] == {buyer.lower(): "buyer", seller.lower(): "seller"}
     assert meta["rulingOptions"]["type"] == "uint"
-    assert meta["arbitrableAddress"] == client.escrow.address
+    assert meta["arbitrableAddress"] == client.escrow.address.lower()
+    documents = [e.args["uri"] for e in client.order_events(trade, names=["TermsDocument"])]
+    assert documents == ["ipfs://bafy.../po.json"]
 
 
 def test_appeal_terms_and_our_arbitrator_refusing_appeals(client, buyer, seller, carrier, judge):

@@ -50,6 +50,7 @@ SHOWN = {
     "DisputeCreated",
     "DisputeResolved",
     "Evidence",
+    "TermsDocument",
     "VoteCast",
     "PaymentDeferred",
     # ERC-792/1497 bookkeeping of a dispute, shown through the events above.
