@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import posixpath
+import random
 import re
 import subprocess
 import sys
@@ -663,6 +664,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         mutants = sample(mutants)
     if args.only:
         mutants = [m for m in mutants if any(s in m.name for s in args.only)]
+    if args.random:  # a uniform sample, for an estimate of the score when the run is too long
+        mutants = random.Random(args.seed).sample(mutants, min(args.random, len(mutants)))
     triage = load_triage()
     for m in mutants:
         if m.status == "pending" and m.name in triage:
@@ -708,6 +711,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     queue = list(reversed(todo))
     results_file = RESULTS.with_name("sample-results.json") if args.sample else RESULTS
+    if args.random:
+        results_file = RESULTS.with_name(f"random-{args.random}-seed-{args.seed}-results.json")
     # The last run's kills order the tests too: a mutant's likely killers run first.
     history: list[Mutant] = []
     for earlier in {RESULTS, results_file}:
@@ -833,6 +838,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only", nargs="+", metavar="SUBSTR", help="mutants whose name contains one of these"
+    )
+    parser.add_argument(
+        "--random",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N mutants drawn uniformly (after --sample/--only), for an estimate of the score",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=1, help="the seed of --random's draw (default 1)"
     )
     parser.add_argument(
         "--list", action="store_true", help="list the mutants and their diffs, run nothing"
