@@ -487,6 +487,15 @@ class TradeClient:
         fn = self.escrow.functions.refundDue(trade.order.as_tuple(), trade.terms.as_tuple())
         return bool(fn.call())
 
+    def with_terms(self, trade: Trade, **changes: Any) -> Trade:
+        """The same order with some terms changed (a new id and terms hash): e.g.
+        `with_terms(trade, max_fee_bps=50)`. Nothing is sent; the seller signs the result."""
+        try:
+            terms = dataclasses.replace(trade.terms, **changes)
+        except TypeError as exc:
+            raise TradelaneError(f"unknown term in {sorted(changes)}: {exc}") from None
+        return self._trade(trade.order, terms, trade.terms_uri)
+
     def _trade(self, order: Order, terms: Terms, terms_uri: str = "") -> Trade:
         trade = Trade(
             order, terms, eip712.order_id(order, terms), eip712.terms_hash(terms), terms_uri

@@ -24,7 +24,6 @@ field; `tradelane run` exits 2 on it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -1132,8 +1131,7 @@ class _Runner:
         if self.s.orders[name].max_fee is None:
             fee = self.c.fee_bps()
             if fee != trade.terms.max_fee_bps:
-                terms = dataclasses.replace(trade.terms, max_fee_bps=fee)
-                trade = self.c._trade(trade.order, terms, trade.terms_uri)
+                trade = self.c.with_terms(trade, max_fee_bps=fee)
                 self.trades[name] = trade
         return trade
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tradelane import client as client_module
-from tradelane.errors import UnsafeTerms
+from tradelane.errors import TradelaneError, UnsafeTerms
 from tradelane.types import Stage, Status
 
 DAY = 86_400
@@ -149,3 +149,13 @@ def test_an_arbitrator_that_never_rules_is_ended_through_the_client(
     client.default(trade, by=seller)  # the ruling deadline passed: the escrow's even split
     assert client.status(trade) == Status.RESOLVED
     assert client.money(trade).buyer_refunded == 5 * 10**17
+
+
+def test_with_terms_is_a_new_order_the_seller_signs_again(client, buyer, seller, carrier, judge):
+    trade = _trade(client, buyer, seller, carrier, judge, max_fee="1%")
+    capped = client.with_terms(trade, max_fee_bps=50)
+    assert capped.terms.max_fee_bps == 50 and trade.terms.max_fee_bps == 100
+    assert capped.id != trade.id and capped.terms_hash != trade.terms_hash
+    assert (capped.order, capped.terms_uri) == (trade.order, trade.terms_uri)
+    with pytest.raises(TradelaneError, match="unknown term"):
+        client.with_terms(trade, max_fee=50)
