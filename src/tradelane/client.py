@@ -533,7 +533,14 @@ class TradeClient:
         """The order as a whole: terms (rebuilt from events if need be), state and money."""
         t = trade if isinstance(trade, Trade) else self.trade(trade)
         token = self.token(t.order.token)
-        return OrderView(t, self.state(t), self.money(t), token.symbol, token.decimals)
+        state = self.state(t)
+        appeal = None
+        if state.status == Status.DISPUTED and state.with_arbitrator:
+            try:
+                appeal = self.appeal_terms(t)
+            except Exception:  # an arbitrator without ERC-792's appeal views: no appeal to show
+                appeal = None
+        return OrderView(t, state, self.money(t), token.symbol, token.decimals, appeal)
 
     def status(self, trade: Trade | bytes | str) -> Status:
         return self.state(trade).status

@@ -441,6 +441,9 @@ class OrderView:
     money: OrderMoney
     token_symbol: str
     token_decimals: int
+    # While the dispute is with the arbitrator: its appeal cost (wei) and period
+    # ({"cost", "period_start", "period_end"}); None otherwise.
+    appeal: dict[str, int] | None = None
 
     @property
     def status(self) -> Status:

@@ -90,11 +90,12 @@ def test_meta_evidence_is_the_disputes_and_names_the_signed_terms(
 
 def test_appeal_terms_and_our_arbitrator_refusing_appeals(client, buyer, seller, carrier, judge):
     trade = _funded(client, buyer, seller, carrier, judge)
-    assert client.appeal_terms(trade) is None
+    assert client.appeal_terms(trade) is None and client.order(trade).appeal is None
     client.dispute(trade, by=buyer)
     client.pay_fee(trade, by=seller)
     terms = client.appeal_terms(trade)
-    assert terms is not None and terms["cost"] > 0
+    assert terms is not None and terms["cost"] == 2**250  # what an arbitrable can multiply
+    assert client.order(trade).appeal == terms  # part of the order view while disputed
     with pytest.raises(TradelaneError, match="ArbitrationAppealsNotSupported"):
         client.appeal(trade, by=seller, value=1)
     assert client.state(trade).status == Status.DISPUTED
