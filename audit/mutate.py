@@ -194,6 +194,11 @@ TESTS = (
     "tests/contracts/test_edges.py",
     "tests/contracts/test_lifecycle.py",
     "tests/contracts/test_branches.py",
+    "tests/contracts/test_rights.py",
+    "tests/contracts/test_settlement.py",
+    "tests/contracts/test_escrow_split.py",
+    "tests/contracts/test_arbitrator_erc792.py",
+    "tests/contracts/test_security_doubles.py",
 )
 #: What the sample runs against: the edge tests alone kill every sampled mutant.
 SAMPLE_TESTS = ("tests/contracts/test_edges.py",)

@@ -355,7 +355,10 @@ def test_an_arbitrator_that_never_rules_cannot_freeze_the_order(desk: Desk) -> N
     # even split shares it, and nothing is left behind once they withdraw.
     assert desk.w3.eth.get_balance(desk.arbitration.address) == 0
     owed = {who: desk.owed(who) for who in (trade.buyer, trade.seller)}
+    assert owed == {trade.buyer: deposit // 2, trade.seller: deposit - deposit // 2}
     assert sum(owed.values()) == deposit == desk.w3.eth.get_balance(desk.escrow.address)
+    # The order is over: the timeout cannot be enforced a second time.
+    desk.reverts("OrderInvalidStatus", enforce, desk.p["outsider"])
     for who, amount in owed.items():
         if amount:
             desk.send(desk.escrow.functions.withdraw(ETH), who)

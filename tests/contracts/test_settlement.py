@@ -292,3 +292,14 @@ def test_a_party_funds_an_appeal_through_the_escrow(desk: Desk, artifacts: Any) 
     assert impostor.functions.appealed().call() == 5 * cost
     assert trade.status() == "disputed"
     assert desk.balance(desk.escrow.address) == ETHER + cost  # the appeal went on
+
+
+def test_a_proposal_left_standing_cannot_be_accepted_once_the_order_is_over(desk: Desk) -> None:
+    trade = _funded(desk, price=ETHER)
+    _propose(desk, trade, trade.seller, 2_000)
+    desk.confirm(trade)  # the buyer takes delivery instead: the seller is paid in full
+    assert trade.status() == "completed"
+    balances = {w: desk.balance(w) for w in (trade.buyer, trade.seller, desk.escrow.address)}
+    accept = desk.escrow.functions.acceptSettlement(trade.order, trade.terms_hash, 2_000)
+    desk.reverts("OrderInvalidStatus", accept, trade.buyer)
+    assert {w: desk.balance(w) for w in balances} == balances
