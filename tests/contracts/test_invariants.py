@@ -12,7 +12,11 @@ directly or signed (in sequence, out of sequence, replayed, expired, revoked), c
 settlement, refunds, disputes, arbitration fees, votes, default rulings, fee and ruling
 timeouts, withdrawals, and the operator's levers (fee, fee timeout, treasury, pause, roles,
 arbitrator registration) at any moment. A starved transaction tries to force a payout into a
-credit.
+credit. Issue 12's ways out without a court: settlement proposals (counter-proposals,
+withdrawals, acceptances of a replaced share, by the proposer, by outsiders), accepted before
+or during a dispute, also once the arbitrator holds it (its later ruling, or the fee it
+refunds, arrives after the order ended); early releases and goodwill refunds of any share,
+and fee refunds by the impostor arbitrator.
 
 Time is exact: every transaction runs at the block timestamp the model chooses, and the
 machine aims at each deadline (ship-by, deliver-by, inspection window, fee deadline, ruling
@@ -27,7 +31,9 @@ After every step:
 2. every closed order paid out exactly its deposit (buyer + seller + fee), a cancelled one none;
 3. statuses moved only along the lifecycle graph; terminal states never change;
 4. every account's balances and credits, and every order's state, equal the model's (nobody,
-   operator included, moved money outside the rules; a reverted call changed nothing);
+   operator included, moved money outside the rules; a reverted call changed nothing); so do
+   every party's reputation (completed, disputes opened/won/lost, on time, volume, settled,
+   refunded) and every order's settlement on the table;
 5. a signature (quote or checkpoint) took effect once: replays revert, and each signer's
    checkpoint sequence for an order is the model's.
 
@@ -87,15 +93,16 @@ NONE, CREATED, ACCEPTED, FUNDED, IN_TRANSIT, DELIVERED, DISPUTED = range(7)
 COMPLETED, REFUNDED, RESOLVED, CANCELLED = range(7, 11)
 TERMINAL = {COMPLETED, REFUNDED, RESOLVED, CANCELLED}
 ACTIVE = {FUNDED, IN_TRANSIT, DELIVERED}
+STATUS_NAMES = ["none", "created", "accepted", "funded", "in transit", "delivered", "disputed"]
 OPEN = ACTIVE | {DISPUTED}
 #: The lifecycle of DESIGN.md and docs/CONTRACTS.md: a late delivery may still be refunded.
 GRAPH = {
     NONE: {CREATED, FUNDED, CANCELLED},
     CREATED: {ACCEPTED, CANCELLED},
     ACCEPTED: {FUNDED, CANCELLED},
-    FUNDED: {IN_TRANSIT, DELIVERED, COMPLETED, REFUNDED, DISPUTED},
-    IN_TRANSIT: {DELIVERED, COMPLETED, REFUNDED, DISPUTED},
-    DELIVERED: {COMPLETED, REFUNDED, DISPUTED},
+    FUNDED: {IN_TRANSIT, DELIVERED, COMPLETED, REFUNDED, DISPUTED, RESOLVED},  # (settlement)
+    IN_TRANSIT: {DELIVERED, COMPLETED, REFUNDED, DISPUTED, RESOLVED},
+    DELIVERED: {COMPLETED, REFUNDED, DISPUTED, RESOLVED},
     DISPUTED: {RESOLVED},
 }
 # Checkpoint kinds and who records them (DESIGN.md, "The people in a trade"; Rights 2 and 3)
@@ -105,6 +112,9 @@ CLEARANCES = {EXPORT_CLEARED, IMPORT_CLEARED}
 CUSTOMS_KINDS = {EXPORT_CLEARED, IMPORT_CLEARED, HOLD, RELEASE}
 INSPECTOR_KINDS = {PASSED, FAILED}
 D_TERMS = {4, 5, 6}  # DAP, DPU, DDP: risk passes at destination
+
+#: ReputationRecord's fields, in its order (contracts/types/TradeTypes.sol).
+REP_FIELDS = ("completed", "opened", "won", "lost", "on_time", "volume", "settled", "refunded")
 
 #: Custom errors of the ABIs the machine cannot raise, each with the reason.
 ERRORS_EXCLUDED = {
@@ -122,12 +132,6 @@ ERRORS_EXCLUDED = {
     "InvalidShortString": "EIP712 constructor, constant short names",
     "EscrowModuleDirectCall": "the disputes module called at its own address, not through the "
     "escrow: outside the machine's one escrow (test_escrow_split shows it)",
-    # Issue 12's settlements (propose/accept/withdraw, release, reimburse) are not in this
-    # machine yet: test_settlement.py covers each of these errors; the machine's model of
-    # them is the next step (said in the closing note of stop 19).
-    "EscrowInvalidShare": "issue 12's settlement actions: not modelled yet (test_settlement)",
-    "EscrowNoSettlement": "issue 12's settlement actions: not modelled yet (test_settlement)",
-    "EscrowSettlementChanged": "issue 12's settlement actions: not modelled yet (test_settlement)",
     "StringTooLong": "EIP712 constructor, constant short names",
 }
 #: DisputeArbitration's errors that the machine reaches (its own tests cover the rest).
@@ -223,7 +227,14 @@ class GOrder(OrderHead):
     ruling_deadline: int = 0
     deposit: int = 0
     amount: int = 0  # what a dispute with the arbitrator is about
+    second: int = 0  # what the second payer paid (the arbitrator holds it)
     dispute: int = -1  # the arbitrator's dispute id
+    # the escrow's DisputeContext: kept from the second fee until the arbitrator's ruling
+    # arrives (after a settlement or a ruling timeout too, for a fee the arbitrator refunds)
+    context: bool = False
+    fee_refund: int = 0  # a fee the arbitrator refunded before the order ended, held for it
+    ended_share: int = 0  # 0 while disputed; 1 + the buyer's share once a settlement or timeout
+    offer: tuple[bool, int] | None = None  # the settlement on the table: (by the buyer, bps)
     paid: Counter[str] = field(default_factory=Counter)
 
     def released(self, bps: int | None = None) -> int:
@@ -371,13 +382,20 @@ class Trade(RuleBasedStateMachine):
         }
         self.owed = {t: {k: 0 for k in self.payees} for t in self.tokens}
         self.arb_owed = {f"arbitrator{i}": 0 for i in range(3)}
-        # fees of panels that never voted, credited back to the escrow by the arbitrator
+        # fees the arbitrator credits to the escrow when its refund push fails: none here, the
+        # escrow takes every refund (onArbitrationRefund) and splits it (RevmBackend's gas)
         self.arb_refunds = 0
+        # Reputation: (account, token) -> completed, disputesOpened, disputesWon, disputesLost,
+        # onTime, volume, settled, refunded (ReputationRecord's fields, in its order)
+        self.rep: dict[tuple[str, str], list[int]] = {
+            (name, t): [0] * 8 for name in ("buyer", "seller", "wall") for t in self.tokens
+        }
         self.statuses: list[int] = []
         self.hits = HITS.setdefault(self.label, Counter())
         STATS["examples"] += 1
         self.rng = random.Random(0)  # until first_orders seeds it
         self.changed = True  # a transaction went through since the last check
+        self.went_through = True  # the same, for the checks pyrevm's refusals cannot touch
 
     # ------------------------------------------------------------------ plumbing
     def _read_balance(self, token: str, address: str) -> int:
@@ -407,6 +425,7 @@ class Trade(RuleBasedStateMachine):
         self.now, self.next = at, at + 1
         self.bal[ETH][payer] -= out.gas_cost
         self.changed = self.changed or out.ok
+        self.went_through = self.went_through or out.ok
         STATS["transactions"] += 1
         STATS[f"call {fn}"] += 1
         if self.paused:
@@ -448,6 +467,29 @@ class Trade(RuleBasedStateMachine):
             self.owed[o.token][self.treasury] += fee
             o.paid["fee"] += fee
         return amount - fee
+
+    def _pay_parties(
+        self, o: GOrder, to_buyer: int, to_seller: int, eth_buyer: int, eth_seller: int
+    ) -> None:
+        """An order's end: each party's share of its money, then of the ETH deposits (and a
+        refunded arbitration fee); in an ETH order one push per party."""
+        o.paid["buyer"] += to_buyer
+        o.paid["seller"] += to_seller
+        if o.token == ETH:
+            self._pay("buyer", ETH, to_buyer + eth_buyer)
+            self._pay(o.seller_actor, ETH, to_seller + eth_seller)
+        else:
+            self._pay("buyer", o.token, to_buyer)
+            self._pay(o.seller_actor, o.token, to_seller)
+            self._pay("buyer", ETH, eth_buyer)
+            self._pay(o.seller_actor, ETH, eth_seller)
+
+    def _record(self, name: str, o: GOrder, **counts: int) -> None:
+        """Adds to `name`'s reputation in the order's token (the volume saturates at 2^96-1)."""
+        rec = self.rep[(name, o.token)]
+        for k, field_ in enumerate(REP_FIELDS):
+            rec[k] += counts.get(field_, 0)
+        rec[5] = min(rec[5], 2**96 - 1)
 
     def _name(self, address: str) -> str:
         return next(k for k, v in self.a.items() if v.lower() == address.lower())
@@ -971,6 +1013,8 @@ class Trade(RuleBasedStateMachine):
     def _complete(self, o: GOrder) -> None:
         rest = o.price - o.released()
         o.status = COMPLETED
+        self._record("buyer", o, completed=1, volume=o.price)
+        self._record(o.seller_actor, o, completed=1, volume=o.price, on_time=int(o.on_time))
         seller = self._fee(o, rest)
         o.paid["seller"] += seller
         self._pay(o.seller_actor, o.token, seller)
@@ -1065,25 +1109,78 @@ class Trade(RuleBasedStateMachine):
             self._pay("buyer", o.token, amount)
 
     # ------------------------------------------------------------------ disputes
-    def _resolve(self, o: GOrder, amount: int, share: int) -> None:
+    def _resolve(
+        self, o: GOrder, amount: int, share: int, second: int = 0, refund: int = 0
+    ) -> None:
         """A ruling, fee default or ruling timeout: `share` bps of `amount` to the buyer, the
-        rest less the fee to the seller, the opener's deposit to the winner (split if even)."""
+        rest less the fee to the seller. Of the opener's deposit the winner gets back what it
+        paid itself (the second payer its `second`, at most the deposit), the loser the rest;
+        on an even split the second payer half its payment. A fee the arbitrator refunded
+        (`refund`) is split as the amount is (docs/CONTRACTS.md, "Deposits")."""
         to_buyer = amount * share // BPS
         to_seller = self._fee(o, amount - to_buyer)
         deposit = o.deposit
-        dep_seller = 0 if share > BPS // 2 else deposit if share < BPS // 2 else deposit // 2
-        dep_buyer = deposit - dep_seller
-        o.status, o.deposit = RESOLVED, 0
-        o.paid["buyer"] += to_buyer
-        o.paid["seller"] += to_seller
-        if o.token == ETH:  # one push per party
-            self._pay("buyer", ETH, to_buyer + dep_buyer)
-            self._pay(o.seller_actor, ETH, to_seller + dep_seller)
-        else:
-            self._pay("buyer", o.token, to_buyer)
-            self._pay(o.seller_actor, o.token, to_seller)
-            self._pay("buyer", ETH, dep_buyer)
-            self._pay(o.seller_actor, ETH, dep_seller)
+        second_won = share < BPS // 2 if o.buyer_opened else share > BPS // 2
+        to_second = second // 2 if share == BPS // 2 else second if second_won else 0
+        to_second = min(to_second, deposit)
+        dep_buyer = deposit - to_second if o.buyer_opened else to_second
+        refund_buyer = refund * share // BPS
+        o.status, o.deposit, o.fee_refund = RESOLVED, 0, 0
+        opener = "buyer" if o.buyer_opened else o.seller_actor
+        self._record(opener, o, opened=1)
+        if share != BPS // 2:  # an even split is neither's win
+            winner, loser = (
+                ("buyer", o.seller_actor) if share > BPS // 2 else (o.seller_actor, "buyer")
+            )
+            self._record(winner, o, won=1)
+            self._record(loser, o, lost=1)
+        self._pay_parties(
+            o,
+            to_buyer,
+            to_seller,
+            dep_buyer + refund_buyer,
+            deposit - dep_buyer + refund - refund_buyer,
+        )
+
+    def _settle(self, o: GOrder, share: int) -> None:
+        """An accepted settlement (docs/CONTRACTS.md, "Settlement without a court"): `share`
+        bps of what is still locked to the buyer, the rest less the fee to the seller, the
+        opener's deposit (if disputed) back to it; a fee the arbitrator already refunded is
+        split as the settlement splits, and one it refunds later too (`ended_share`). Counted
+        `settled` for both parties, neither's win; no dispute is counted."""
+        amount = o.price - o.released()
+        to_buyer = amount * share // BPS
+        to_seller = self._fee(o, amount - to_buyer)
+        deposit = o.deposit
+        dep_buyer = deposit if o.buyer_opened else 0
+        refund = 0
+        if o.with_arb:  # the arbitrator keeps the second fee, by its own rules
+            refund, o.ended_share = o.fee_refund, share + 1
+        refund_buyer = refund * share // BPS
+        o.status, o.deposit, o.fee_refund, o.offer = RESOLVED, 0, 0, None
+        self._record("buyer", o, settled=1)
+        self._record(o.seller_actor, o, settled=1)
+        self._pay_parties(
+            o,
+            to_buyer,
+            to_seller,
+            dep_buyer + refund_buyer,
+            deposit - dep_buyer + refund - refund_buyer,
+        )
+
+    def _fee_refunded(self, o: GOrder, value: int, frm: str) -> None:
+        """The order's arbitrator refunds `value` of its fee (onArbitrationRefund): kept for
+        the ruling while the dispute is open; after a settlement or a ruling timeout split at
+        once as it split the order, as credits (the arbitrator's call is gas-capped)."""
+        self._move(ETH, frm, "escrow", value)
+        STATS["fee refunds"] += 1
+        if not o.ended_share:
+            o.fee_refund += value
+            return
+        to_buyer = value * (o.ended_share - 1) // BPS
+        self.owed[ETH]["buyer"] += to_buyer
+        self.owed[ETH][o.seller_actor] += value - to_buyer
+        STATS["fee refund after the end"] += 1
 
     def _party(self, o: GOrder, actor: str) -> bool | None:
         if self.a[actor] == o.buyer:
@@ -1150,7 +1247,7 @@ class Trade(RuleBasedStateMachine):
             err = self.impostor.create_error()
         out = self._tx(actor, "TradeEscrow", "payArbitrationFee", o.order, o.terms, value=value)
         if self._expect(out, err, "payArbitrationFee"):
-            o.with_arb = True
+            o.with_arb, o.context, o.second = True, True, COST
             o.ruling_deadline = out.timestamp + (o.ruling_timeout or RULING_DEFAULT)
             o.amount = o.price - o.released()
             k = self._k(o)
@@ -1193,7 +1290,8 @@ class Trade(RuleBasedStateMachine):
             err = "EscrowDeadlineNotReached"
         out = self._tx(actor, "TradeEscrow", "enforceRulingTimeout", o.order, o.terms_hash)
         if self._expect(out, err, "enforceRulingTimeout"):
-            self._resolve(o, o.amount, BPS // 2)
+            refund, o.ended_share = o.fee_refund, BPS // 2 + 1  # a later refund: split evenly
+            self._resolve(o, o.amount, BPS // 2, o.second, refund)
 
     @rule(i=st.integers(0, MAX_ORDERS), actor=actor_st)
     @has_orders
@@ -1208,19 +1306,157 @@ class Trade(RuleBasedStateMachine):
         out = self._tx(actor, "TradeEscrow", "submitEvidence", o.order, o.terms, "ipfs://more")
         self._expect(out, err, "submitEvidence")
 
+    # ------------------------------------------------------------------ settlements (issue 12)
+    @rule(
+        i=st.integers(0, MAX_ORDERS),
+        actor=actor_st,
+        bps=st.one_of(st.integers(0, BPS), st.sampled_from([0, 2_500, 5_000, BPS, BPS + 1])),
+    )
+    @has_orders
+    def propose_settlement(self, i: int, actor: str, bps: int) -> None:
+        """Either party proposes the buyer's share of what is still locked, before or during
+        a dispute; a proposal by either replaces the one on the table."""
+        o = self._pick(i)
+        actor = self._who(actor, "buyer" if bps % 2 else o.seller_actor)
+        by_buyer = self._party(o, actor)
+        err = None
+        if by_buyer is None:
+            err = "OrderUnauthorized"
+        elif o.status not in OPEN:
+            err = "OrderInvalidStatus"
+        elif bps > BPS:
+            err = "EscrowInvalidShare"
+        out = self._tx(actor, "TradeEscrow", "proposeSettlement", o.order, o.terms_hash, bps)
+        if self._expect(out, err, "proposeSettlement"):
+            if o.offer is not None:
+                STATS["counter-proposals"] += 1
+            o.offer = (bool(by_buyer), bps)
+
+    @rule(i=st.integers(0, MAX_ORDERS), actor=actor_st, stale=st.integers(0, 5))
+    @has_orders
+    def accept_settlement(self, i: int, actor: str, stale: int) -> None:
+        """The other party accepts the proposal on the table, naming its share: a share that
+        is not the one on the table (replaced meanwhile) is refused."""
+        o = self._pick(i)
+        offer = o.offer
+        if offer is None:
+            right = "buyer" if stale % 2 else o.seller_actor
+        else:
+            right = o.seller_actor if offer[0] else "buyer"
+        actor = self._who(actor, right)
+        bps = offer[1] if offer else 5_000
+        if stale == 0:
+            bps = (bps + 1 + i) % (BPS + 1)  # another share than the one on the table
+        by_buyer = self._party(o, actor)
+        err = None
+        if by_buyer is None:
+            err = "OrderUnauthorized"
+        elif o.status not in OPEN:
+            err = "OrderInvalidStatus"
+        elif offer is None:
+            err = "EscrowNoSettlement"
+        elif offer[0] == by_buyer:  # its own proposal
+            err = "OrderUnauthorized"
+        elif offer[1] != bps:
+            err = "EscrowSettlementChanged"
+        out = self._tx(actor, "TradeEscrow", "acceptSettlement", o.order, o.terms_hash, bps)
+        if self._expect(out, err, "acceptSettlement"):
+            STATS[f"settled {'with the arbitrator' if o.with_arb else STATUS_NAMES[o.status]}"] += 1
+            self._settle(o, bps)
+
+    @rule(i=st.integers(0, MAX_ORDERS), actor=actor_st)
+    @has_orders
+    def withdraw_settlement(self, i: int, actor: str) -> None:
+        """The proposer withdraws its proposal, whatever the order's status."""
+        o = self._pick(i)
+        offer = o.offer
+        right = "buyer" if offer is None or offer[0] else o.seller_actor
+        actor = self._who(actor, right)
+        err = None
+        if offer is None:
+            err = "EscrowNoSettlement"
+        elif self._party(o, actor) != offer[0]:
+            err = "OrderUnauthorized"
+        out = self._tx(actor, "TradeEscrow", "withdrawSettlement", o.order, o.terms_hash)
+        if self._expect(out, err, "withdrawSettlement"):
+            o.offer = None
+
+    def _voluntary_error(self, o: GOrder, actor: str, party: str, bps: int) -> str | None:
+        if self.a[actor] != self.a[party]:
+            return "OrderUnauthorized"
+        if o.status not in ACTIVE:  # not disputed: settle then
+            return "OrderInvalidStatus"
+        if bps == 0 or o.released_bps + bps > BPS:
+            return "EscrowInvalidShare"
+        return None
+
+    def _voluntary_bps(self, o: GOrder, how: str, some: int) -> int:
+        rest = BPS - o.released_bps
+        return {"zero": 0, "one": 1, "some": some, "rest": rest, "over": rest + 1}[how]
+
+    @rule(
+        i=st.integers(0, MAX_ORDERS),
+        actor=actor_st,
+        how=st.sampled_from(["some", "some", "some", "one", "rest", "over", "zero"]),
+        some=st.integers(1, 4_000),
+    )
+    @has_orders
+    def release_early(self, i: int, actor: str, how: str, some: int) -> None:
+        """The buyer releases `bps` more of the price to the seller now, fee taken as for any
+        release: it counts in the released share, later milestones pay only what they add."""
+        o = self._pick(i)
+        actor = self._who(actor, "buyer")
+        bps = self._voluntary_bps(o, how, some)
+        err = self._voluntary_error(o, actor, "buyer", bps)
+        out = self._tx(actor, "TradeEscrow", "release", o.order, o.terms_hash, bps)
+        if self._expect(out, err, "release"):
+            amount = o.released(o.released_bps + bps) - o.released()
+            o.released_bps += bps
+            seller = self._fee(o, amount)
+            o.paid["seller"] += seller
+            self._pay(o.seller_actor, o.token, seller)
+
+    @rule(
+        i=st.integers(0, MAX_ORDERS),
+        actor=actor_st,
+        how=st.sampled_from(["some", "some", "some", "one", "rest", "over", "zero"]),
+        some=st.integers(1, 4_000),
+    )
+    @has_orders
+    def reimburse(self, i: int, actor: str, how: str, some: int) -> None:
+        """The seller refunds `bps` of the price to the buyer now (no fee): it comes off what
+        the seller is still to receive, and counts `refunded` in the seller's record."""
+        o = self._pick(i)
+        actor = self._who(actor, o.seller_actor)
+        bps = self._voluntary_bps(o, how, some)
+        err = self._voluntary_error(o, actor, o.seller_actor, bps)
+        out = self._tx(actor, "TradeEscrow", "reimburse", o.order, o.terms_hash, bps)
+        if self._expect(out, err, "reimburse"):
+            amount = o.released(o.released_bps + bps) - o.released()
+            o.released_bps += bps
+            self._record(o.seller_actor, o, refunded=1)
+            o.paid["buyer"] += amount
+            self._pay("buyer", o.token, amount)
+
     # the panel arbitrator (arbitration_model.PanelModel)
     def _executed(self, o: GOrder, ruling: int) -> None:
-        """The escrow executes a ruling; one after the order's ruling timeout changes nothing."""
+        """The escrow executes a ruling; one after a settlement or the order's ruling timeout
+        changes nothing. Either way the dispute's context goes."""
         if o.status == DISPUTED:
-            self._resolve(o, o.amount, BPS // 2 if ruling == 0 else ruling - 1)
+            share = BPS // 2 if ruling == 0 else ruling - 1
+            self._resolve(o, o.amount, share, o.second, o.fee_refund)
+        else:
+            STATS["ruling after the end"] += 1
+        o.context, o.fee_refund = False, 0
 
     def _decided(self, j: int, ruling: int, by_default: bool = False) -> None:
         shares = self.panel.shares(j, by_default)
         for member, share in shares:
             self._move(ETH, "arbitration", member, share)
-        if not shares:  # a panel that never voted: the fee back to the escrow, as a credit
-            self.arb_refunds += COST
-        self._executed(self.orders[self.panel.disputes[j].order], ruling)
+        o = self.orders[self.panel.disputes[j].order]
+        if not shares:  # a panel that never voted: the fee back to the escrow, then the ruling
+            self._fee_refunded(o, COST, "arbitration")
+        self._executed(o, ruling)
 
     @rule(
         j=st.integers(0, 7),
@@ -1293,6 +1529,18 @@ class Trade(RuleBasedStateMachine):
         out = self._tx("outsider", "Impostor", "ruleOn", self.escrow, n, ruling)
         if self._expect(out, err, "impostor ruleOn"):
             self._executed(self.orders[self.impostor.taken[n]], ruling)
+
+    @rule(n=st.integers(0, 4), value=st.sampled_from([1, 3, COST // 2, COST, 10**15 + 7]))
+    def impostor_refunds(self, n: int, value: int) -> None:
+        """The impostor refunds part of a fee (IArbitrationRefund): the escrow takes it for a
+        dispute of the impostor's that is still open or ended by a settlement or a timeout,
+        until the ruling arrives."""
+        k = self.impostor.taken.get(n)
+        o = None if k is None else self.orders[k]
+        err = None if o is not None and o.context else "EscrowUnknownDispute"
+        out = self._tx("outsider", "Impostor", "refund", self.escrow, n, value=value)
+        if self._expect(out, err, "impostor refund") and o is not None:
+            self._fee_refunded(o, value, "outsider")
 
     @rule(j=st.integers(0, 7), actor=st.sampled_from(ACTORS), ruling=st.integers(0, 10_002))
     def outsider_rules(self, j: int, actor: str, ruling: int) -> None:
@@ -1407,7 +1655,10 @@ class Trade(RuleBasedStateMachine):
         """The next sensible step of order i (by the right party), so that lifecycles run to
         their ends often; which step, and the deadline it is aimed at, vary with c."""
         o = self._pick(i)
-        k = c % 12
+        k = c % 14
+        # a settlement, before or during a dispute: an offer on the table is answered soon
+        if o.status in OPEN and o.offer is not None and c % 4 == 0:
+            return self._negotiate(i, c)
         if o.on_hold and c % 3:
             if c % 7 == 0:  # across a deadline
                 self._aim(self._deadline(o, ["ship", "deliver", "window"][c % 3], 0))
@@ -1437,10 +1688,18 @@ class Trade(RuleBasedStateMachine):
             if k == 9:  # a delivery around deliver-by
                 self._aim(o.funded_at + o.deliver + c % 3 - 1)
                 return self.record(i, DELIVERED_STAGE, "right")
+            if k == 12:
+                return self._negotiate(i, c)
+            if k == 13:
+                return self._voluntary(i, c)
             self._aim(o.funded_at + (o.ship if k == 10 else o.deliver) + c % 2)
             return self.refund(i, "right")
         if o.status == DELIVERED:
-            step = c % 5
+            step = c % 7
+            if step == 5:
+                return self._negotiate(i, c)
+            if step == 6:
+                return self._voluntary(i, c)
             if step == 0:
                 return self.confirm(i, "right")
             if step == 1:
@@ -1454,6 +1713,8 @@ class Trade(RuleBasedStateMachine):
             return self.settle(i, "right")
         if o.status == DISPUTED:
             if not o.with_arb:
+                if c % 7 == 0:
+                    return self._negotiate(i, c)
                 if c % 4:
                     if c % 5 == 0:
                         self._aim(o.fee_deadline + c % 2)
@@ -1463,16 +1724,47 @@ class Trade(RuleBasedStateMachine):
             if c % 6 == 0:
                 self._aim(o.ruling_deadline + c % 2)
                 return self.enforce_ruling_timeout(i, "right")
-            if o.arbitrator == "impostor":
-                return self.impostor_rules(o.dispute, [1, 5_001, 10_001, 0][c % 4])
-            d = self.panel.disputes[o.dispute]
-            members = [m for m in d.panel if m not in d.voted]
-            if c % 5 == 0 or not members:  # (a split panel that has all voted waits for it)
-                self._aim(d.deadline + c % 2)
-                return self.rule_by_default(o.dispute, "right")
-            ruling = [0, 1, 5_001, 10_001, 2_500, c % CHOICES][c % 6]
-            return self.vote(o.dispute, members[c % len(members)], ruling)
+            if c % 5 == 0:
+                return self._negotiate(i, c)
+            return self._arbitrate(o, c)
+        if o.context and c % 2:  # ended by a settlement or a timeout: the arbitrator goes on
+            return self._arbitrate(o, c)
         return self.withdraw(["buyer", "seller", "wall", "treasury"][c % 4], bool(c % 2), "self")
+
+    def _arbitrate(self, o: GOrder, c: int) -> None:
+        """The order's arbitrator on its dispute: a refund of part of its fee, a ruling, a
+        vote or a default ruling."""
+        if o.arbitrator == "impostor":
+            if c % 3 == 0:
+                return self.impostor_refunds(o.dispute, [1, COST // 2, COST][c % 4 % 3])
+            return self.impostor_rules(o.dispute, [1, 5_001, 10_001, 0][c % 4])
+        d = self.panel.disputes[o.dispute]
+        members = [m for m in d.panel if m not in d.voted]
+        if c % 5 == 0 or not members:  # (a split panel that has all voted waits for it)
+            self._aim(d.deadline + c % 2)
+            return self.rule_by_default(o.dispute, "right")
+        ruling = [0, 1, 5_001, 10_001, 2_500, c % CHOICES][c % 6]
+        return self.vote(o.dispute, members[c % len(members)], ruling)
+
+    def _negotiate(self, i: int, c: int) -> None:
+        """A step of a settlement: the other party accepts what is on the table (mostly), or
+        either proposes (a counter-proposal), or the proposer withdraws."""
+        o = self._pick(i)
+        if o.offer is not None and c % 3:
+            return self.accept_settlement(i, "right", 1 + c % 5)
+        if o.offer is not None and c % 5 == 0:
+            return self.withdraw_settlement(i, "right")
+        bps = [0, 2_500, 5_000, 7_500, BPS, c % (BPS + 1)][c % 6]
+        who = "buyer" if c % 2 else o.seller_actor
+        return self.propose_settlement(i, who, bps)
+
+    def _voluntary(self, i: int, c: int) -> None:
+        """The buyer releases a share early, or the seller refunds one."""
+        how = ["some", "some", "one", "rest", "some"][c % 5]
+        some = [100, 1_000, 2_500, 1 + c % 4_000][c % 4]
+        if c % 2:
+            return self.release_early(i, "right", how, some)
+        return self.reimburse(i, "right", how, some)
 
     def _progress(self, rnd: Any) -> None:
         """Progress on an order still moving (mostly), the step chosen uniformly: hypothesis
@@ -1523,6 +1815,18 @@ class Trade(RuleBasedStateMachine):
             lambda: self.enforce_ruling_timeout(i, actor),
             lambda: self.impostor_rules(c % 5, ruling),
             lambda: self.impostor_next_id(c % 4),
+            lambda: self.impostor_refunds(c % 5, rnd.choice([1, COST])),
+            lambda: self.propose_settlement(
+                i, actor, rnd.choice([0, 5_000, BPS, BPS + 1, c % BPS])
+            ),
+            lambda: self.accept_settlement(i, actor, wrong),
+            lambda: self.withdraw_settlement(i, actor),
+            lambda: self.release_early(
+                i, actor, rnd.choice(["some", "rest", "over", "zero"]), c % 4_000 + 1
+            ),
+            lambda: self.reimburse(
+                i, actor, rnd.choice(["some", "rest", "over", "zero"]), c % 4_000 + 1
+            ),
         ]
         if self.panel.disputes:
             j = c % (len(self.panel.disputes) + 1)
@@ -1566,10 +1870,23 @@ class Trade(RuleBasedStateMachine):
             real_owed[token] = total
         for name, expected in self.arb_owed.items():
             assert b.word("DisputeArbitration", "owed", self.a[name]) == expected
+        # every party's track record is the model's (settlements and goodwill refunds counted),
+        # and every order's settlement on the table: read after a transaction went through
+        # (a refused one, which pyrevm also runs, reverts and writes nothing)
+        went_through, self.went_through = self.went_through, False
+        for (name, token), record in self.rep.items() if went_through else ():
+            real_record = b.words("TradeEscrow", "reputation", self.a[name], token)
+            assert real_record == record, (
+                f"{name}'s reputation in {token}: chain "
+                f"{dict(zip(REP_FIELDS, real_record, strict=True))}, model "
+                f"{dict(zip(REP_FIELDS, record, strict=True))}"
+            )
         # 1. conservation, from the chain's own numbers
         for token in self.tokens:
             locked = sum(o.locked() for o in self.orders if o.token == token)
-            deposits = sum(o.deposit for o in self.orders) if token == ETH else 0
+            # the ETH the escrow holds for disputes: the openers' deposits, and fees the
+            # arbitrator refunded before the ruling (split with it)
+            deposits = sum(o.deposit + o.fee_refund for o in self.orders) if token == ETH else 0
             held = self._read_balance(token, self.escrow)
             assert held == locked + real_owed[token] + deposits, "escrow conservation"
         assert b.word("FOT", "balanceOf", self.escrow) == 0, "a short token was taken"
@@ -1599,6 +1916,11 @@ class Trade(RuleBasedStateMachine):
                 o.deposit,
             )
             assert tuple(state) == model, f"order {k}: chain {tuple(state)}, model {model}"
+            if went_through and (o.status != NONE or o.offer is not None):
+                table = b.words("TradeEscrow", "settlementOf", o.id)
+                by = 0 if o.offer is None else int(o.buyer if o.offer[0] else o.seller, 16)
+                offered = [by, 0 if o.offer is None else o.offer[1]]
+                assert table == offered, f"order {k}: settlement {table}, model {offered}"
             if o.status in ACTIVE:  # refundDue answers the rules at the latest block's time
                 due = b.word("TradeEscrow", "refundDue", o.order, o.terms, key=o.id)
                 assert due == (self._refund_reason(o, now) is None), f"order {k} refundDue"
@@ -1702,6 +2024,21 @@ def _report(
     print(
         f"[{title}] calls: "
         + ", ".join(f"{k[5:]}x{STATS[k] - before[k]}" for k in calls if STATS[k] > before[k])
+    )
+    oks = sorted((k for k in STATS if k.startswith("ok ")), key=lambda k: -STATS[k])
+    print(
+        f"[{title}] accepted: "
+        + ", ".join(f"{k[3:]}x{STATS[k] - before[k]}" for k in oks if STATS[k] > before[k])
+    )
+    kinds = ("counter-proposals", "settled ", "fee refund", "ruling after the end")
+    settled = sorted(k for k in STATS if k.startswith(kinds))
+    print(
+        f"[{title}] settlements, releases, refunds: "
+        + ", ".join(
+            f"{k.removeprefix('ok ')}x{STATS[k] - before[k]}"
+            for k in settled
+            if STATS[k] > before[k]
+        )
     )
     hits = HITS.get(label, Counter())
     required = _required(artifacts)
@@ -1863,6 +2200,78 @@ def _tour(m: Trade) -> None:
     step(lambda: m.operator("unpause", "operator", 0, 0, 0))
     step(lambda: m.arbitrator_misc("register", "operator"))  # the outsider joins the panel
     step(lambda: m.arbitrator_misc("register", "operator"))  # and cannot join twice
+    # settlements, early releases and goodwill refunds (issue 12)
+    deal = order(panel=("a0",), impostor=False, ruling=0, stages=[], ship=DAY, extra=DAY)
+    step(lambda: m.propose_settlement(deal, "buyer", 5_000))  # not funded yet
+    step(lambda: m.fund_with_quote(deal, "buyer", "seller", 1))
+    step(lambda: m.withdraw_settlement(deal, "buyer"))  # nothing on the table
+    step(lambda: m.accept_settlement(deal, "seller", 1))  # nothing to accept
+    step(lambda: m.propose_settlement(deal, "buyer", BPS + 1))  # more than the whole
+    step(lambda: m.release_early(deal, "buyer", "zero", 1))
+    step(lambda: m.release_early(deal, "seller", "one", 1))  # the buyer's to release
+    step(lambda: m.release_early(deal, "buyer", "some", 1_000))
+    step(lambda: m.reimburse(deal, "buyer", "one", 1))  # the seller's to refund
+    step(lambda: m.reimburse(deal, "seller", "some", 500))
+    step(lambda: m.reimburse(deal, "seller", "over", 1))  # more than is locked
+    step(lambda: m.propose_settlement(deal, "seller", 2_500))
+    step(lambda: m.propose_settlement(deal, "buyer", 6_000))  # the counter-proposal
+    step(lambda: m.accept_settlement(deal, "buyer", 1))  # its own proposal
+    step(lambda: m.accept_settlement(deal, "seller", 0))  # the replaced share
+    step(lambda: m.withdraw_settlement(deal, "seller"))  # not its proposal
+    step(lambda: m.dispute(deal, "seller", 2))
+    step(lambda: m.pay_arbitration_fee(deal, "buyer", 1))
+    step(lambda: m.release_early(deal, "buyer", "one", 1))  # disputed: settle instead
+    step(lambda: m.accept_settlement(deal, "seller", 1))  # 60% with the arbitrator
+    m._aim(m.panel.disputes[m.orders[deal].dispute].deadline + 1)
+    step(lambda: m.rule_by_default(m.orders[deal].dispute, "outsider"))  # unvoted: fee refunded
+    step(lambda: m.withdraw("buyer", False, "self"))
+    step(lambda: m.accept_settlement(deal, "seller", 1))  # resolved
+    unvoted = order(panel=("a0",), impostor=False, ruling=0)
+    step(lambda: m.fund_with_quote(unvoted, "buyer", "seller", 1))
+    step(lambda: m.dispute(unvoted, "buyer", 1))
+    step(lambda: m.pay_arbitration_fee(unvoted, "seller", 1))
+    m._aim(m.panel.disputes[m.orders[unvoted].dispute].deadline + 1)
+    step(lambda: m.rule_by_default(m.orders[unvoted].dispute, "outsider"))  # split with it
+    kept = order(impostor=True, wall=True)
+    step(lambda: m.impostor_next_id(3))
+    step(lambda: m.register(kept, "buyer"))
+    step(lambda: m.accept(kept, "wall"))
+    step(lambda: m.fund(kept, "buyer", 1))
+    step(lambda: m.dispute(kept, "buyer", 1))
+    step(lambda: m.pay_arbitration_fee(kept, "wall", 1))
+    step(lambda: m.impostor_refunds(3, COST // 2))  # kept for the end
+    step(lambda: m.propose_settlement(kept, "wall", 3_000))
+    step(lambda: m.accept_settlement(kept, "buyer", 1))
+    step(lambda: m.impostor_refunds(3, 3))  # after the settlement: credited at once
+    step(lambda: m.impostor_rules(3, 1))  # changes nothing
+    step(lambda: m.impostor_refunds(3, 1))  # the ruling arrived: no dispute left
+    # the refusals random runs reach often, once each here too, so that the coverage does not
+    # hang on how many steps the random runs give the other rules
+    step(lambda: m.accredit("CUSTOMS_ROLE", "customs", False, "customs"))
+    step(lambda: m.operator("fee", "outsider", 0, 0, 0))
+    step(lambda: m.operator("bypass", "outsider", 0, 0, deal))
+    step(lambda: m.operator("treasury", "operator", 0, 0, 0))  # to the zero address
+    for what in ("appeal", "fee", "choices"):
+        step(lambda what=what: m.arbitrator_misc(what, "outsider"))
+    step(lambda: m.arbitrator_misc("withdraw", "arbitrator0"))
+    step(lambda: m.withdraw("outsider", False, "self"))
+    step(lambda: m.withdraw("buyer", True, "zero"))
+    fot = order(token="fot")
+    step(lambda: m.fund_with_quote(fot, "buyer", "buyer", 1))  # the buyer's own signature
+    step(lambda: m.fund_with_quote(fot, "buyer", "seller", 1))  # a fee-on-transfer token
+    missed = order(panel=("a0",), impostor=False, ship=DAY, extra=DAY, inspectors="none")
+    step(lambda: m.fund_with_quote(missed, "buyer", "seller", 1))
+    step(lambda: m.record(missed, 0, "carrier"))
+    step(lambda: m.record(missed, PICKED_UP, "outsider"))
+    step(lambda: m.revoke_checkpoint_nonces(missed, "carrier", 0))
+    step(lambda: m.starved_confirm(missed, 100))
+    step(lambda: m.dispute(missed, "seller", 2))
+    step(lambda: m.enforce_fee_timeout(missed, "outsider"))  # the buyer still has time
+    m._aim(m.orders[missed].fee_deadline + 1)
+    step(lambda: m.pay_arbitration_fee(missed, "buyer", 1))  # too late
+    step(lambda: m.enforce_fee_timeout(missed, "outsider"))  # the seller wins by default
+    step(lambda: m.operator("fee", "operator", 100, 0, 0))
+    step(lambda: m.register(order(max_fee=50), "buyer"))  # above the seller's cap
 
 
 def test_invariant_tour_and_random_runs_hit_every_error(artifacts) -> None:  # type: ignore[no-untyped-def]
