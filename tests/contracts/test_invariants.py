@@ -1874,13 +1874,16 @@ class Trade(RuleBasedStateMachine):
         # and every order's settlement on the table: read after a transaction went through
         # (a refused one, which pyrevm also runs, reverts and writes nothing)
         went_through, self.went_through = self.went_through, False
-        for (name, token), record in self.rep.items() if went_through else ():
-            real_record = b.words("TradeEscrow", "reputation", self.a[name], token)
-            assert real_record == record, (
-                f"{name}'s reputation in {token}: chain "
-                f"{dict(zip(REP_FIELDS, real_record, strict=True))}, model "
-                f"{dict(zip(REP_FIELDS, record, strict=True))}"
-            )
+        for name in ("buyer", "seller", "wall") if went_through else ():
+            # reputationOf(account, tokens): the array's offset and length, then 8 words each
+            raw = b.words("TradeEscrow", "reputationOf", self.a[name], list(self.tokens), key=name)
+            for n, token in enumerate(self.tokens):
+                real_record, record = raw[2 + 8 * n : 10 + 8 * n], self.rep[(name, token)]
+                assert real_record == record, (
+                    f"{name}'s reputation in {token}: chain "
+                    f"{dict(zip(REP_FIELDS, real_record, strict=True))}, model "
+                    f"{dict(zip(REP_FIELDS, record, strict=True))}"
+                )
         # 1. conservation, from the chain's own numbers
         for token in self.tokens:
             locked = sum(o.locked() for o in self.orders if o.token == token)
@@ -2213,6 +2216,8 @@ def _tour(m: Trade) -> None:
     step(lambda: m.reimburse(deal, "buyer", "one", 1))  # the seller's to refund
     step(lambda: m.reimburse(deal, "seller", "some", 500))
     step(lambda: m.reimburse(deal, "seller", "over", 1))  # more than is locked
+    step(lambda: m.propose_settlement(deal, "seller", 100))
+    step(lambda: m.withdraw_settlement(deal, "seller"))  # withdrawn by its proposer
     step(lambda: m.propose_settlement(deal, "seller", 2_500))
     step(lambda: m.propose_settlement(deal, "buyer", 6_000))  # the counter-proposal
     step(lambda: m.accept_settlement(deal, "buyer", 1))  # its own proposal
