@@ -243,3 +243,21 @@ def test_verify_says_never_recorded(server: str) -> None:
     empty = requests.post(server + "/verify", data={"hash": ""}, timeout=30)
     assert empty.status_code == 400
     assert "give a file, a document hash" in empty.text
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_order_pages_show_a_checkpoints_details_only_when_they_say_something(
+    explored: Explored, server: str, path: Path
+) -> None:
+    # The journey once listed every stored field of a checkpoint: "event time: None",
+    # "late: False", an empty "uri:". A reader sees only what carries information.
+    result = explored.results[path.stem]
+    assert result.client is not None
+    for order_id in result.orders.values():
+        if result.client.state(result.client.trade(order_id)).status == Status.NONE:
+            continue  # never registered: no page
+        page = requests.get(f"{server}/orders/{order_id}", timeout=30)
+        assert page.status_code == 200, (path.stem, order_id)
+        journey = page.text.split('id="journey"', 1)[-1].split("</ol>", 1)[0]
+        for noise in ("None", "late: False", "late: True", "kind:", "document hash:", "uri: <"):
+            assert noise not in journey, (path.stem, noise)

@@ -745,11 +745,26 @@ def _journey(
                 "punctuality": punctual,
                 "deadline": deadline,
                 "extra": _json(e.extra),
+                "details": _journey_details(_json(e.extra)),
                 "tx": e.tx_hash,
                 "block": int(e.block),
             }
         )
     return journey
+
+
+def _journey_details(extra: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """What a checkpoint's other fields tell a reader, labelled, and only when they say
+    something: its URI, the carrier's own event time, a planned or estimated event. (Its kind
+    is the entry's title, its document hash is shown as `document`, lateness as the badge.)"""
+    details: list[tuple[str, Any]] = []
+    if extra.get("uri"):
+        details.append(("uri", extra["uri"]))
+    if extra.get("event_time"):
+        details.append(("carrier's event time", int(extra["event_time"])))
+    if extra.get("planned"):
+        details.append(("carrier's plan", extra["planned"]))
+    return details
 
 
 def _holds(journey: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
