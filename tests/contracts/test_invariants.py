@@ -336,6 +336,14 @@ jump_st = st.one_of(
     st.sampled_from([3_600, DAY, 2 * DAY, 7 * DAY, 15 * DAY, 31 * DAY, 181 * DAY]),
 )
 DEADLINES = ["ship", "deliver", "window", "fee", "ruling", "panel", "signature", "valid"]
+# release and reimburse: a share of the price drawn by `how` (none, one bp, some, what is
+# left, one bp over what is left)
+VOLUNTARY_ST = dict(
+    i=st.integers(0, MAX_ORDERS),
+    actor=actor_st,
+    how=st.sampled_from(["some", "some", "some", "one", "rest", "over", "zero"]),
+    some=st.integers(1, 4_000),
+)
 
 
 class Trade(RuleBasedStateMachine):
@@ -1390,50 +1398,45 @@ class Trade(RuleBasedStateMachine):
             return "EscrowInvalidShare"
         return None
 
-    def _voluntary_bps(self, o: GOrder, how: str, some: int) -> int:
+    def _send_voluntary(
+        self, fn: str, i: int, actor: str, party: str, how: str, some: int
+    ) -> tuple[GOrder, int] | None:
+        """Sends `fn` (release or reimburse) of a share drawn by `how` on order `i`, by
+        `actor` in place of `party`; when it goes through, the share counts in the released
+        share (later milestones pay only what they add) and the order and the amount it
+        moved come back, for the caller to pay."""
+        o = self._pick(i)
+        actor = self._who(actor, party)
         rest = BPS - o.released_bps
-        return {"zero": 0, "one": 1, "some": some, "rest": rest, "over": rest + 1}[how]
+        bps = {"zero": 0, "one": 1, "some": some, "rest": rest, "over": rest + 1}[how]
+        err = self._voluntary_error(o, actor, party, bps)
+        out = self._tx(actor, "TradeEscrow", fn, o.order, o.terms_hash, bps)
+        if not self._expect(out, err, fn):
+            return None
+        amount = o.released(o.released_bps + bps) - o.released()
+        o.released_bps += bps
+        return o, amount
 
-    @rule(
-        i=st.integers(0, MAX_ORDERS),
-        actor=actor_st,
-        how=st.sampled_from(["some", "some", "some", "one", "rest", "over", "zero"]),
-        some=st.integers(1, 4_000),
-    )
+    @rule(**VOLUNTARY_ST)
     @has_orders
     def release_early(self, i: int, actor: str, how: str, some: int) -> None:
-        """The buyer releases `bps` more of the price to the seller now, fee taken as for any
-        release: it counts in the released share, later milestones pay only what they add."""
-        o = self._pick(i)
-        actor = self._who(actor, "buyer")
-        bps = self._voluntary_bps(o, how, some)
-        err = self._voluntary_error(o, actor, "buyer", bps)
-        out = self._tx(actor, "TradeEscrow", "release", o.order, o.terms_hash, bps)
-        if self._expect(out, err, "release"):
-            amount = o.released(o.released_bps + bps) - o.released()
-            o.released_bps += bps
+        """The buyer releases a share of the price to the seller now, fee taken as for any
+        release."""
+        done = self._send_voluntary("release", i, actor, "buyer", how, some)
+        if done is not None:
+            o, amount = done
             seller = self._fee(o, amount)
             o.paid["seller"] += seller
             self._pay(o.seller_actor, o.token, seller)
 
-    @rule(
-        i=st.integers(0, MAX_ORDERS),
-        actor=actor_st,
-        how=st.sampled_from(["some", "some", "some", "one", "rest", "over", "zero"]),
-        some=st.integers(1, 4_000),
-    )
+    @rule(**VOLUNTARY_ST)
     @has_orders
     def reimburse(self, i: int, actor: str, how: str, some: int) -> None:
-        """The seller refunds `bps` of the price to the buyer now (no fee): it comes off what
-        the seller is still to receive, and counts `refunded` in the seller's record."""
-        o = self._pick(i)
-        actor = self._who(actor, o.seller_actor)
-        bps = self._voluntary_bps(o, how, some)
-        err = self._voluntary_error(o, actor, o.seller_actor, bps)
-        out = self._tx(actor, "TradeEscrow", "reimburse", o.order, o.terms_hash, bps)
-        if self._expect(out, err, "reimburse"):
-            amount = o.released(o.released_bps + bps) - o.released()
-            o.released_bps += bps
+        """The seller refunds a share of the price to the buyer now (no fee): it comes off
+        what the seller is still to receive, and counts `refunded` in the seller's record."""
+        done = self._send_voluntary("reimburse", i, actor, self._pick(i).seller_actor, how, some)
+        if done is not None:
+            o, amount = done
             self._record(o.seller_actor, o, refunded=1)
             o.paid["buyer"] += amount
             self._pay("buyer", o.token, amount)
