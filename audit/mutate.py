@@ -504,6 +504,11 @@ def _closure(sources: dict[str, str], unit: str) -> set[str]:
     return seen
 
 
+#: Bumped when what Builder writes for a mutant changes, so older cached builds are not used
+#: (2: hosts carry their modules' ABI).
+BUILD_FORMAT = 2
+
+
 class Builder:
     """Compiles mutants: only the contracts whose closure holds the changed file."""
 
@@ -522,7 +527,12 @@ class Builder:
         subset = {u: sources[u] for u in needed}
         key = hashlib.sha256(
             json.dumps(
-                {"solc": self.solc.version, "settings": compiler_settings(), "sources": subset},
+                {
+                    "format": BUILD_FORMAT,
+                    "solc": self.solc.version,
+                    "settings": compiler_settings(),
+                    "sources": subset,
+                },
                 sort_keys=True,
             ).encode()
         ).hexdigest()[:24]
@@ -540,7 +550,18 @@ class Builder:
                 )
                 mutant.detail = (folder / "stillborn").read_text()
                 return None
-            artifacts = {**self.base, **{n: a for n, a in built.items() if a.source in units}}
+            artifacts = compiler.with_module_abis(
+                {**self.base, **{n: a for n, a in built.items() if a.source in units}}
+            )
+            # A mutant changes code, never an interface: an ABI that differs from the base
+            # build's means the artifacts were put together wrong, and every test would
+            # "kill" the mutant by failing to find a function.
+            changed = sorted(n for n, a in artifacts.items() if a.abi != self.base[n].abi)
+            if changed:
+                raise SetupError(
+                    f"{mutant.name}: the mutant's artifacts of {', '.join(changed)} do not have "
+                    "the base build's ABI (see compiler.with_module_abis)"
+                )
             for name, artifact in artifacts.items():
                 write_json_atomic(folder / f"{name}.json", artifact.to_json())
             (folder / "done").write_text(mutant.name)
@@ -743,6 +764,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     done = [0]
 
     def lane(worker: Worker) -> None:
+        try:
+            _lane(worker)
+        except BaseException:
+            queue.clear()  # the other lanes stop after their current mutant
+            raise
+
+    def _lane(worker: Worker) -> None:
         while queue:
             m = queue.pop()
             t0 = time.monotonic()

@@ -375,14 +375,22 @@ def _artifacts(
                 },
             )
 
+    return with_module_abis(artifacts)
+
+
+def with_module_abis(artifacts: dict[str, Artifact]) -> dict[str, Artifact]:
+    """`artifacts` with each host of MERGED_ABIS given its modules' ABI. Call it on any set
+    of artifacts that mixes compilations (a mutant's contracts over the base build): a host
+    compiled without its modules would otherwise lack their functions."""
+    out = dict(artifacts)
     for host, modules in MERGED_ABIS.items():
-        if host in artifacts and all(m in artifacts for m in modules):
-            artifacts[host] = replace(
-                artifacts[host],
-                abi=merge_abis(artifacts[host].abi, *(artifacts[m].abi for m in modules)),
-                extra={**artifacts[host].extra, "abi_merged_from": [host, *modules]},
+        if host in out and all(m in out for m in modules):
+            out[host] = replace(
+                out[host],
+                abi=merge_abis(out[host].abi, *(out[m].abi for m in modules)),
+                extra={**out[host].extra, "abi_merged_from": [host, *modules]},
             )
-    return artifacts
+    return out
 
 
 def compile_contracts(
