@@ -17,6 +17,8 @@ contract ProbeArbitrable is IArbitrable, IArbitrationRefund {
     error ProbeNotArbitrator(address caller);
     /// @notice The probe was told to refuse ETH.
     error ProbeRefusesEth();
+    /// @notice ETH arrived with less gas than the probe was told it needs (a wallet whose receive does work).
+    error ProbeStarved(uint256 gasLeft, uint256 needed);
 
     /// @notice A refund callback arrived.
     event ProbeRefunded(uint256 indexed disputeId, uint256 amount);
@@ -26,6 +28,10 @@ contract ProbeArbitrable is IArbitrable, IArbitrationRefund {
     bool public failing;
     /// @notice While true, ETH sent to the probe (excess, refunds) is refused.
     bool public refusesEth;
+    /// @notice Gas a plain transfer to the probe needs; with less it reverts (0: no need).
+    uint256 public receiveGas;
+    /// @notice Gas left when the last `rule` call began.
+    uint256 public ruleGasSeen;
     /// @notice Rulings executed, and the last one.
     uint256 public rulings;
     uint256 public lastDispute;
@@ -53,6 +59,11 @@ contract ProbeArbitrable is IArbitrable, IArbitrationRefund {
         refusesEth = refuses;
     }
 
+    /// @notice Makes a plain transfer to the probe revert when it arrives with less than `gas_` left.
+    function setReceiveGas(uint256 gas_) external {
+        receiveGas = gas_;
+    }
+
     /// @notice Pulls what the arbitrator credited to the probe.
     function withdrawCredit() external {
         IDisputeArbitration(address(_arbitrator)).withdraw();
@@ -60,9 +71,11 @@ contract ProbeArbitrable is IArbitrable, IArbitrationRefund {
 
     /// @inheritdoc IArbitrable
     function rule(uint256 disputeId, uint256 ruling) external {
+        uint256 gasSeen = gasleft();
         if (msg.sender != address(_arbitrator)) revert ProbeNotArbitrator(msg.sender);
         if (failing) revert ProbeRuleRefused(disputeId, ruling);
         ++rulings;
+        ruleGasSeen = gasSeen;
         lastDispute = disputeId;
         lastRuling = ruling;
         emit Ruling(_arbitrator, disputeId, ruling);
@@ -78,6 +91,7 @@ contract ProbeArbitrable is IArbitrable, IArbitrationRefund {
 
     receive() external payable {
         if (refusesEth) revert ProbeRefusesEth();
+        if (gasleft() < receiveGas) revert ProbeStarved(gasleft(), receiveGas);
         received += msg.value;
     }
 }

@@ -67,6 +67,25 @@ def _open(desk: Desk, probe: Contract, choices: int = 2, extra: bytes = b"", val
     return _dispute_id(desk, receipt)
 
 
+def _least_gas(desk: Desk, call: dict[str, Any]) -> int:
+    """The least gas limit with which `call` does not revert, whatever it then does inside
+    (a binary search over eth_call: eth_estimateGas would do the same, but node by node)."""
+
+    def goes_through(gas: int) -> bool:
+        try:
+            desk.w3.eth.call({**call, "gas": gas})
+        except Exception:
+            return False
+        return True
+
+    low, high = 21_000, 2_000_000
+    assert goes_through(high) and not goes_through(low)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if goes_through(mid) else (mid, high)
+    return high
+
+
 def _info(desk: Desk, dispute_id: int) -> dict[str, Any]:
     keys = ("arbitrable", "deadline", "solved", "executed", "choices", "ruling", "panel")
     return dict(zip(keys, desk.arbitration.functions.disputeInfo(dispute_id).call(), strict=True))
@@ -187,6 +206,32 @@ def test_an_excess_the_payer_refuses_is_credited_not_blocking(
     )
 
 
+def test_no_gas_limit_starves_an_overpayment_refund_into_a_credit(
+    desk: Desk, artifacts: dict[str, Artifact]
+) -> None:
+    """The excess of a payment goes back with a gas cap, and the arbitrator refuses a call that
+    could not give the push its whole cap: otherwise a caller could pick a gas limit that makes
+    a payee's `receive` run short, fail, and leave the money credited instead of paid."""
+    _set_default(desk)
+    outsider = desk.p["outsider"]
+    probe = _probe(desk, artifacts)
+    # a wallet whose receive needs 30,000 gas (the push cap is 35,000): starved, it reverts
+    desk.send(probe.functions.setReceiveGas(30_000), outsider)
+    value = desk.cost() + 7
+    tx = probe.functions.open(2, b"").build_transaction({"from": outsider, "value": value})
+
+    high = _least_gas(desk, {"from": outsider, "to": tx["to"], "data": tx["data"], "value": value})
+    tx_hash = desk.w3.eth.send_transaction(
+        {"from": outsider, "to": tx["to"], "data": tx["data"], "value": value, "gas": high}
+    )
+    receipt = desk.w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt["status"] == 1
+    # even at the least gas that works, the excess was pushed and nothing was credited
+    assert desk.events(receipt, desk.arbitration, "FeeDeferred") == []
+    assert probe.functions.received().call() == 7
+    assert desk.arbitration.functions.owed(probe.address).call() == 0
+
+
 def test_a_rule_that_reverts_once_leaves_the_decision_and_anyone_retries(
     desk: Desk, artifacts: dict[str, Artifact]
 ) -> None:
@@ -245,8 +290,17 @@ def test_the_deciding_vote_gives_rule_its_whole_gas_or_reverts(
     else:
         raise AssertionError("a vote with less gas than rule's cap went through")
     assert _info(desk, dispute_id)["solved"] is False
-    desk.send(fn, judge)
+    # at the least gas the vote needs, `rule` still starts with its whole cap (less only the
+    # probe's own dispatch)
+    high = _least_gas(desk, {"from": judge, "to": tx["to"], "data": tx["data"]})
+    receipt = desk.w3.eth.wait_for_transaction_receipt(
+        desk.w3.eth.send_transaction(
+            {"from": judge, "to": tx["to"], "data": tx["data"], "gas": high}
+        )
+    )
+    assert receipt["status"] == 1
     assert probe.functions.rulings().call() == 1
+    assert rule_gas - 500 <= probe.functions.ruleGasSeen().call() <= rule_gas
 
 
 # ------------------------------------------------------------------ fees
