@@ -186,6 +186,21 @@ def test_fee_can_be_paid_until_the_last_second_and_enforced_a_second_later(desk:
     assert trade.status() == "resolved"
 
 
+def test_a_silent_arbitrator_can_be_timed_out_a_second_after_the_ruling_deadline(
+    desk: Desk,
+) -> None:
+    trade, _ = funded(desk, ruling_timeout=30 * DAY)
+    desk.dispute(trade)
+    desk.pay_fee(trade)
+    deadline = int(trade.state()["dispute_deadline"])
+    enforce = desk.escrow.functions.enforceRulingTimeout(trade.order, trade.terms_hash)
+    # At the deadline the arbitrator still has its time; a second later anyone ends it evenly.
+    both_sides(desk, deadline, enforce, "EscrowDeadlineNotReached", desk.p["outsider"])
+    receipt = desk.send(enforce, desk.p["outsider"])
+    assert desk.events(receipt, desk.escrow, "RulingTimedOut")[0]["deadline"] == deadline
+    assert trade.status() == "resolved"
+
+
 def test_the_opener_cannot_pay_the_other_side_fee_and_the_payment_is_exact(desk: Desk) -> None:
     trade, _ = funded(desk)
     fn = desk.escrow.functions.dispute(trade.order, trade.terms, "")
