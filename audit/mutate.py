@@ -521,6 +521,7 @@ class Builder:
         self.base = compiler.compile_contracts(ROOT, solc=self.solc)  # the build cache
         self.sources = compiler.source_closure(ROOT)
         self.deployable = sorted({a.source for a in self.base.values() if a.deployable})
+        self.functions = {n: _functions(a.abi) for n, a in self.base.items()}
 
     def build(self, mutant: Mutant) -> Path | None:
         """A folder of the mutant's artifacts, or None if it does not compile."""
@@ -562,7 +563,7 @@ class Builder:
             # the mutant by failing to find a function. (Errors may differ: solc lists only
             # the errors the code still uses, and a dropped guard drops its error.)
             changed = sorted(
-                n for n, a in artifacts.items() if _functions(a.abi) != _functions(self.base[n].abi)
+                n for n, a in artifacts.items() if _functions(a.abi) != self.functions[n]
             )
             if changed:
                 raise SetupError(
