@@ -19,7 +19,8 @@ fast part of the suite runs against them on eth-tester in a warm pytest worker w
 
     score = killed / (total - stillborn - equivalent)
 
-    python audit/mutate.py [--sample] [--json] [--only SUBSTR ...] [--list] [--jobs N]
+    python audit/mutate.py [--sample] [--json] [--only SUBSTR ...] [--skip SUBSTR ...] [--list]
+                           [--jobs N] [--resume [JSON]]
 """
 
 from __future__ import annotations
@@ -698,6 +699,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         mutants = sample(mutants)
     if args.only:
         mutants = [m for m in mutants if any(s in m.name for s in args.only)]
+    if args.skip:  # left out of this run entirely (a later --resume runs them)
+        mutants = [m for m in mutants if not any(s in m.name for s in args.skip)]
     if args.random:  # a uniform sample, for an estimate of the score when the run is too long
         mutants = random.Random(args.seed).sample(mutants, min(args.random, len(mutants)))
     triage = load_triage()
@@ -879,6 +882,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--only", nargs="+", metavar="SUBSTR", help="mutants whose name contains one of these"
+    )
+    parser.add_argument(
+        "--skip",
+        nargs="+",
+        metavar="SUBSTR",
+        help="leave out mutants whose name contains one of these (a later --resume runs them)",
     )
     parser.add_argument(
         "--random",
