@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from eth_utils import keccak, to_checksum_address
+
 from .conftest import USDC_UNIT
 from .desk import DAY, ETH, Desk, Trade
 
@@ -52,6 +54,19 @@ def test_ship_by_refund_is_due_exactly_one_second_after_the_ship_by_date(desk: D
     desk.send(refund, desk.p["outsider"])
     assert usdc(desk, trade.buyer) - before == PRICE
     assert trade.status() == "refunded"
+
+
+def test_a_pickup_at_the_ship_by_second_is_on_time_and_a_second_later_is_late(desk: Desk) -> None:
+    for late in (0, 1):
+        trade, at = funded(desk, price=ETHER, ship_within=7 * DAY, milestones=[("picked_up", 3000)])
+        desk.at(at + 7 * DAY + late)
+        receipt = desk.record(trade, "picked_up")
+        paid = [
+            e["toSeller"] + e["fee"] for e in desk.events(receipt, desk.escrow, "MilestoneReleased")
+        ]
+        assert trade.state()["picked_up_late"] is bool(late)
+        assert paid == ([] if late else [ETHER * 3 // 10])  # a late pickup pays no tranche
+        assert desk.escrow.functions.refundDue(trade.order, trade.terms).call() is bool(late)
 
 
 def test_deliver_by_refund_under_d_terms_at_the_exact_second(desk: Desk) -> None:
@@ -136,6 +151,25 @@ def test_dispute_is_open_until_the_last_second_of_the_inspection_window(desk: De
     desk.at(ends)
     desk.dispute(trade)
     assert trade.status() == "disputed"
+
+
+def test_a_late_delivery_refund_is_open_until_the_last_second_of_the_inspection_window(
+    desk: Desk,
+) -> None:
+    trade, at = funded(desk, price=ETHER, incoterm="DAP", deliver_within=10 * DAY, inspection=DAY)
+    desk.record(trade, "picked_up")
+    desk.at(at + 10 * DAY + 1)
+    desk.record(trade, "delivered")  # a second late: the refund is the buyer's choice
+    ends = int(trade.state()["delivered_at"]) + DAY
+    refund = desk.escrow.functions.refund(trade.order, trade.terms)
+    snapshot = desk.chain.snapshot()
+    desk.at(ends + 1)
+    assert desk.reverts("EscrowDeadlinePassed", refund, trade.buyer) == (trade.id, ends)
+    desk.chain.revert(snapshot)
+    desk.at(ends)
+    receipt = desk.send(refund, trade.buyer)
+    assert desk.events(receipt, desk.escrow, "OrderRefunded")[0]["toBuyer"] == ETHER
+    assert trade.status() == "refunded"
 
 
 def test_settle_waits_for_a_hold_to_be_lifted(desk: Desk) -> None:
@@ -321,6 +355,82 @@ def test_three_different_votes_decide_nothing(desk: Desk) -> None:
     assert not desk.arbitration.functions.disputeInfo(dispute_id).call()[2]
 
 
+def test_a_full_panel_is_paid_to_the_wei_and_its_first_member_takes_the_remainder(
+    desk: Desk,
+) -> None:
+    arb = desk.arbitration.functions
+    accounts = desk.chain.accounts
+    # 15 members, the most a panel may have: three that never vote and hold nothing (so their
+    # balances show exactly what they were paid), the suite's three, and nine dev accounts.
+    idle = [to_checksum_address(keccak(text=f"idle member {i}")[-20:]) for i in range(3)]
+    others = accounts[11:20]
+    for member in (*idle, *others):
+        desk.send(arb.registerArbitrator(member), desk.p["operator"])
+    panel = [*idle, *desk.p["arbitrators"], *others]
+    assert len(panel) == 15
+    trade, _ = funded(desk, price=ETHER, panel=panel)
+    desk.dispute(trade)
+    dispute_id = desk.pay_fee(trade)
+    voters = panel[3:11]
+    for member in voters[:-1]:  # seven of fifteen decide nothing
+        desk.vote(dispute_id, member, 10_000)
+    assert trade.status() == "disputed"
+    receipt = desk.vote(dispute_id, voters[-1], 10_000)  # the eighth is a majority
+    assert desk.events(receipt, desk.escrow, "DisputeResolved")[0]["toBuyer"] == ETHER
+    cost = desk.cost()
+    share, rest = divmod(cost, 15)
+    assert rest != 0  # the fee does not divide by 15: the remainder goes to the first member
+    assert [desk.balance(m) for m in idle] == [share + rest, share, share]
+    assert desk.events(receipt, desk.arbitration, "FeeDeferred") == []  # every push went out
+    assert desk.balance(desk.arbitration.address) == 0
+
+
+def test_the_largest_deposit_the_escrow_can_count_is_taken_and_a_wei_more_is_refused(
+    desk: Desk, artifacts: Any
+) -> None:
+    most = 2**72 - 1  # the escrow keeps a dispute's deposit in 72 bits (4,722 ether)
+    impostor = _impostor(desk, artifacts, most + 1)
+    trade, _ = funded(desk, price=ETHER, arbitrator=impostor.address)
+    open_ = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    args = desk.reverts("EscrowWrongPayment", open_, trade.buyer, value=most + 1)
+    assert args == (trade.id, most + 1, most + 1)
+    desk.send(impostor.functions.setCost(most), desk.p["operator"])
+    desk.send(open_, trade.buyer, value=most)
+    assert trade.state()["dispute_deposit"] == most
+    # The seller does not pay its side: the buyer wins by default and gets it all back.
+    desk.time_travel(2 * DAY + 1)
+    before = desk.balance(trade.buyer)
+    enforce = desk.escrow.functions.enforceFeeTimeout(trade.order, trade.terms_hash)
+    desk.send(enforce, desk.p["outsider"])
+    assert desk.balance(trade.buyer) - before == ETHER + most
+    assert desk.balance(desk.escrow.address) == 0
+
+
+def test_a_refunded_fee_is_kept_up_to_what_the_escrow_can_count_and_paid_with_the_ruling(
+    desk: Desk, artifacts: Any
+) -> None:
+    cost = 10**15
+    impostor = _impostor(desk, artifacts, cost)
+    trade, _ = funded(desk, price=ETHER, arbitrator=impostor.address)
+    desk.send(desk.escrow.functions.dispute(trade.order, trade.terms, ""), trade.buyer, value=cost)
+    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    desk.send(pay, trade.seller, value=cost)  # dispute 0 at the impostor
+    most = 2**80 - 1  # the escrow keeps a refunded fee in 80 bits (1,208,925 ether)
+    rich, donor = desk.chain.accounts[19], desk.chain.accounts[18]
+    w3 = desk.chain.w3
+    w3.eth.wait_for_transaction_receipt(
+        w3.eth.send_transaction({"from": donor, "to": rich, "value": 300_000 * ETHER})
+    )
+    refund = impostor.functions.refund(desk.escrow.address, 0)
+    desk.send(refund, rich, value=most)
+    assert desk.reverts("EscrowWrongPayment", refund, rich, value=1) == (trade.id, 1, 0)
+    # The ruling gives the buyer everything: the order's money, its deposit and the refund.
+    before = desk.balance(trade.buyer)
+    desk.send(impostor.functions.ruleOn(desk.escrow.address, 0, 10_001), desk.p["outsider"])
+    assert desk.balance(trade.buyer) - before == ETHER + cost + most
+    assert desk.balance(desk.escrow.address) == 0
+
+
 def test_ruling_period_ends_at_the_exact_second(desk: Desk) -> None:
     judges = desk.p["arbitrators"]
     trade, _ = funded(desk, price=ETHER, panel=judges)
@@ -446,6 +556,16 @@ def test_checkpoints_that_move_no_money_need_an_open_order(desk: Desk) -> None:
     desk.confirm(done)
     fn = desk.tracker.functions.record(done.order, done.terms, done.checkpoint("exception"))
     assert desk.reverts("TrackerOrderInactive", fn, done.carrier) == (done.id,)
+
+
+def test_a_hold_or_a_release_on_an_ended_order_is_refused(desk: Desk) -> None:
+    done, _ = funded(desk)
+    desk.confirm(done)
+    for kind in ("hold", "release"):
+        fn = desk.tracker.functions.record(done.order, done.terms, done.checkpoint(kind))
+        args = desk.reverts("OrderInvalidStatus", fn, desk.p["customs"])
+        assert args[0] == done.id
+    assert done.state()["on_hold"] is False
 
 
 # ---------------------------------------------------------------- pause and withdrawals
@@ -582,6 +702,16 @@ def test_terms_uri_is_logged_only_when_given(desk: Desk) -> None:
     bare = desk.trade()
     receipt = desk.send(desk.escrow.functions.register(bare.order, bare.terms, ""), bare.buyer)
     assert desk.events(receipt, desk.escrow, "TermsDocument") == []
+
+
+def _impostor(desk: Desk, artifacts: Any, cost: int) -> Any:
+    """An ImpostorArbitrator (test double) asking `cost` for a dispute."""
+    from tradelane.deploy import deploy_contract
+
+    contract, _ = deploy_contract(
+        desk.chain, artifacts["ImpostorArbitrator"], [cost], sender=desk.p["operator"]
+    )
+    return contract
 
 
 def _meta_evidence(uri: str) -> dict[str, Any]:

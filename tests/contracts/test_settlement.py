@@ -81,6 +81,17 @@ def test_a_counter_proposal_replaces_the_proposal_and_a_stale_accept_is_refused(
     assert trade.status() == "resolved"
 
 
+def test_only_the_other_party_may_accept_a_settlement(desk: Desk) -> None:
+    trade = _funded(desk)
+    _propose(desk, trade, trade.buyer, 5000)
+    accept = desk.escrow.functions.acceptSettlement(trade.order, trade.terms_hash, 5000)
+    for stranger in (desk.p["outsider"], trade.carrier, desk.p["operator"]):
+        assert desk.reverts("OrderUnauthorized", accept, stranger) == (trade.id, stranger)
+    assert trade.status() == "funded"
+    _accept(desk, trade, trade.seller, 5000)
+    assert trade.status() == "resolved"
+
+
 def test_a_withdrawn_proposal_cannot_be_accepted(desk: Desk) -> None:
     trade = _funded(desk)
     _propose(desk, trade, trade.buyer, 5000)
