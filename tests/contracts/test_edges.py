@@ -251,18 +251,24 @@ def test_the_opener_cannot_pay_the_other_side_fee_and_the_payment_is_exact(desk:
 
 
 def ruled(
-    desk: Desk, buyer_bps: int, *, fee_bps: int = 0, released: bool = False
+    desk: Desk,
+    buyer_bps: int,
+    *,
+    fee_bps: int = 0,
+    released: bool = False,
+    by_seller: bool = False,
 ) -> dict[str, Any]:
-    """A USDC order disputed by the buyer (after 20% was released if `released`) and ruled by a
-    one-member panel: what each side received, in USDC and in ETH (the deposits)."""
+    """A USDC order disputed by the buyer (the seller if `by_seller`; after 20% was released if
+    `released`) and ruled by a one-member panel: what each side received, in USDC and in ETH
+    (the deposits)."""
     if fee_bps:
         set_fee(desk, fee_bps)
     milestones = [("picked_up", 2000)] if released else []
     trade, _ = funded(desk, token=desk.usdc.address, price=PRICE, milestones=milestones)
     if released:
         desk.record(trade, "picked_up")
-    desk.dispute(trade)
-    dispute_id = desk.pay_fee(trade)
+    desk.dispute(trade, by=trade.seller if by_seller else trade.buyer)
+    dispute_id = desk.pay_fee(trade, by=trade.buyer if by_seller else trade.seller)
     buyer, seller, treasury = trade.buyer, trade.seller, desk.p["treasury"]
     before = (usdc(desk, buyer), usdc(desk, seller), desk.balance(buyer), desk.balance(seller))
     owed = desk.owed(treasury, trade.token)
@@ -323,6 +329,18 @@ def test_a_ruling_may_give_the_buyer_everything_or_nothing(desk: Desk) -> None:
     assert (out["buyer"], out["seller"]) == (0, PRICE)
 
 
+def test_a_ruling_on_a_sellers_dispute_returns_the_deposit_to_the_side_that_won(
+    desk: Desk,
+) -> None:
+    # The seller opened (its deposit is the one the escrow holds), the buyer paid second.
+    for buyer_bps, buyer_eth in ((4000, 0), (6000, desk.cost()), (10_000, desk.cost())):
+        snapshot = desk.chain.snapshot()
+        out = ruled(desk, buyer_bps, by_seller=True)
+        assert out["buyer"] == PRICE * buyer_bps // 10_000
+        assert (out["buyer_eth"], out["seller_eth"]) == (buyer_eth, desk.cost() - buyer_eth)
+        desk.chain.revert(snapshot)
+
+
 # ---------------------------------------------------------------- panel votes and ruling period
 
 
@@ -342,6 +360,24 @@ def test_a_vote_after_the_decision_is_refused(desk: Desk) -> None:
         dispute_id,
     )
     assert not arb.hasVoted(dispute_id, judges[2]).call()
+
+
+def test_a_five_member_panel_needs_three_votes_to_decide(desk: Desk) -> None:
+    arb = desk.arbitration.functions
+    extra = desk.chain.accounts[11:13]
+    for member in extra:
+        desk.send(arb.registerArbitrator(member), desk.p["operator"])
+    panel = [*desk.p["arbitrators"], *extra]
+    trade, _ = funded(desk, panel=panel)
+    desk.dispute(trade)
+    dispute_id = desk.pay_fee(trade)
+    for member in panel[:2]:
+        desk.vote(dispute_id, member, 7000)
+    assert trade.status() == "disputed"  # two of five are not a majority
+    assert arb.votes(dispute_id, 7001).call() == 2
+    desk.vote(dispute_id, panel[2], 7000)
+    assert trade.status() == "resolved"
+    assert arb.currentRuling(dispute_id).call() == 7001
 
 
 def test_three_different_votes_decide_nothing(desk: Desk) -> None:
