@@ -9,7 +9,8 @@ import {IEscrowEvents} from "./interfaces/IEscrowEvents.sol";
 import {IOrderRegistry} from "./interfaces/IOrderRegistry.sol";
 import {OrderStorage} from "./OrderStorage.sol";
 import {Reputation} from "./Reputation.sol";
-import {Order, Terms, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
+import {OrderForm} from "./libraries/OrderForm.sol";
+import {Order, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
 
 /// @title Escrow core
 /// @notice The escrow's state and the helpers both of its halves use. TradeEscrow (the hot paths) and
@@ -139,29 +140,30 @@ abstract contract EscrowCore is AccessControl, Reputation, OrderStorage, Reentra
     /// or a late one) refunds in full under any Incoterm; a missed deliver-by under DAP, DPU or DDP refunds what
     /// was not released; after delivery either stays the buyer's choice during the inspection window (which does
     /// not run on hold). The caller checked that the order is active.
-    function _refundCheck(OrderState storage state, Terms calldata terms)
+    function _refundCheck(OrderState storage state, bytes calldata form)
         internal
         view
         returns (uint256 why, uint256 deadline)
     {
         uint256 fundedAt = state.fundedAt;
         bool late = state.pickedUpLate;
-        bool dTerm = terms.incoterm >= uint8(Incoterm.DAP) && terms.incoterm <= uint8(Incoterm.DDP);
+        uint8 incoterm = OrderForm.incoterm(form);
+        bool dTerm = incoterm >= uint8(Incoterm.DAP) && incoterm <= uint8(Incoterm.DDP);
         if (state.status == Status.Delivered) {
             if (!state.onHold) {
-                deadline = uint256(state.deliveredAt) + terms.inspectionWindow;
+                deadline = uint256(state.deliveredAt) + OrderForm.inspectionWindow(form);
                 if (block.timestamp > deadline) return (REFUND_WINDOW_CLOSED, deadline);
             }
             if (late || (dTerm && !state.deliveredOnTime)) return (REFUND_DUE, deadline);
             return (dTerm ? REFUND_ON_TIME : REFUND_RISK_WITH_BUYER, 0);
         }
         if (late || state.stage < Stage.PickedUp) {
-            deadline = fundedAt + terms.shipWithin;
+            deadline = fundedAt + OrderForm.shipWithin(form);
             if (block.timestamp > deadline) return (REFUND_DUE, deadline);
             return (REFUND_NOT_YET, deadline);
         }
         if (!dTerm) return (REFUND_RISK_WITH_BUYER, 0);
-        deadline = fundedAt + terms.deliverWithin;
+        deadline = fundedAt + OrderForm.deliverWithin(form);
         return (block.timestamp > deadline ? REFUND_DUE : REFUND_NOT_YET, deadline);
     }
 }

@@ -7,7 +7,8 @@ import {IArbitrator} from "./interfaces/IArbitrator.sol";
 import {IOrderRegistry} from "./interfaces/IOrderRegistry.sol";
 import {EscrowCore} from "./EscrowCore.sol";
 import {OrderHashing} from "./libraries/OrderHashing.sol";
-import {Order, Terms, OrderState, Status} from "./types/TradeTypes.sol";
+import {OrderForm} from "./libraries/OrderForm.sol";
+import {Order, OrderState, Status} from "./types/TradeTypes.sol";
 
 /// @title Escrow disputes module
 /// @notice The cold half of the escrow: disputes, rulings, settlements, voluntary releases and refunds, and the
@@ -38,33 +39,29 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     // ---------------------------------------------------------------- disputes
 
     /// @inheritdoc IEscrowDisputes
-    function dispute(Order calldata order, Terms calldata terms, string calldata evidence)
-        external
-        payable
-        onlyDelegated
-        nonReentrant
-    {
-        bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+    function dispute(bytes calldata order, string calldata evidence) external payable onlyDelegated nonReentrant {
+        Order calldata head = OrderForm.open(order);
+        (bytes32 id,) = OrderForm.ids(order);
         OrderState storage state = _orders[id];
         // Check: a party, before settlement, paying the arbitration cost.
-        bool byBuyer = _requireParty(id, order);
+        bool byBuyer = _requireParty(id, head);
         Status status = state.status;
         _requireStatus(id, status, S_ACTIVE);
         // While the buyer's refund is due the seller has nothing to dispute: it could only win by default.
         if (!byBuyer) {
-            (uint256 why,) = _refundCheck(state, terms);
+            (uint256 why,) = _refundCheck(state, order);
             if (why == REFUND_DUE) revert EscrowRefundDue(id);
         }
         // After delivery, within the inspection window; the window does not run while the order is on hold, so a
         // hold that never ends can still be ruled on.
         if (status == Status.Delivered && !state.onHold) {
-            uint256 endsAt = uint256(state.deliveredAt) + terms.inspectionWindow;
+            uint256 endsAt = uint256(state.deliveredAt) + OrderForm.inspectionWindow(order);
             if (block.timestamp > endsAt) revert EscrowDeadlinePassed(id, endsAt);
         }
         // The cost is asked first: an arbitrator refuses extra data it could not rule on, so no party can open a
         // dispute the other could not join (and then win it by default).
-        IArbitrator arbitrator = IArbitrator(terms.arbitrator);
-        uint256 cost = arbitrator.arbitrationCost(terms.arbitratorExtraData);
+        IArbitrator arbitrator = IArbitrator(OrderForm.arbitrator(order));
+        uint256 cost = arbitrator.arbitrationCost(OrderForm.extraData(order));
         if (msg.value != cost || cost > type(uint72).max) revert EscrowWrongPayment(id, msg.value, cost);
         // Effect: the fee timeout is the one fixed when the order was funded.
         uint256 deadline = block.timestamp + state.disputeDeadline;
@@ -77,39 +74,41 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     }
 
     /// @inheritdoc IEscrowDisputes
-    function payArbitrationFee(Order calldata order, Terms calldata terms) external payable onlyDelegated nonReentrant {
-        bytes32 termsHash = OrderHashing.hashTerms(terms);
-        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+    function payArbitrationFee(bytes calldata order) external payable onlyDelegated nonReentrant {
+        Order calldata head = OrderForm.open(order);
+        (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
         OrderState storage state = _orders[id];
         // Check: the other party, before its deadline, paying the arbitration cost.
-        bool byBuyer = _requireParty(id, order);
+        bool byBuyer = _requireParty(id, head);
         _requireStatus(id, state.status, S_DISPUTED);
         if (byBuyer == state.buyerOpenedDispute) revert IOrderRegistry.OrderUnauthorized(id, msg.sender);
         if (state.withArbitrator) revert EscrowFeeAlreadyPaid(id);
         uint256 deadline = state.disputeDeadline;
         if (block.timestamp > deadline) revert EscrowDeadlinePassed(id, deadline);
-        IArbitrator arbitrator = IArbitrator(terms.arbitrator);
-        uint256 cost = arbitrator.arbitrationCost(terms.arbitratorExtraData);
+        IArbitrator arbitrator = IArbitrator(OrderForm.arbitrator(order));
+        bytes calldata extraData = OrderForm.extraData(order);
+        uint256 cost = arbitrator.arbitrationCost(extraData);
         if (msg.value != cost) revert EscrowWrongPayment(id, msg.value, cost);
         // Effect: from now the order's ruling deadline runs.
-        uint256 timeout = terms.rulingTimeout == 0 ? DEFAULT_RULING_TIMEOUT : terms.rulingTimeout;
+        uint256 timeout = OrderForm.rulingTimeout(order);
+        if (timeout == 0) timeout = DEFAULT_RULING_TIMEOUT;
         state.withArbitrator = true;
         state.disputeDeadline = uint32(block.timestamp + timeout);
         DisputeContext storage context = _disputes[id];
-        context.buyer = order.buyer;
-        context.amount = uint96(order.price - _released(order.price, state.releasedBps));
-        context.seller = order.seller;
+        context.buyer = head.buyer;
+        context.amount = uint96(head.price - _released(head.price, state.releasedBps));
+        context.seller = head.seller;
         context.secondDeposit = uint96(cost);
-        if (order.token != address(0)) context.token = order.token;
+        if (head.token != address(0)) context.token = head.token;
         // Interaction: the identifier is the arbitrator's to give, so it is recorded after the call; every
         // function that could use it is guarded against re-entry.
-        uint256 disputeId = arbitrator.createDispute{value: cost}(RULING_CHOICES, terms.arbitratorExtraData);
+        uint256 disputeId = arbitrator.createDispute{value: cost}(RULING_CHOICES, extraData);
         if (_disputeOrders[address(arbitrator)][disputeId] != bytes32(0)) {
             revert EscrowDisputeIdTaken(address(arbitrator), disputeId);
         }
         _disputeOrders[address(arbitrator)][disputeId] = id;
         emit DisputeCreated(id, address(arbitrator), disputeId);
-        emit MetaEvidence(uint256(id), _metaEvidence(id, termsHash, order, terms));
+        emit MetaEvidence(uint256(id), _metaEvidence(id, termsHash, head, OrderForm.documentHash(order)));
         emit Dispute(arbitrator, disputeId, uint256(id), uint256(id));
     }
 
@@ -119,7 +118,7 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     /// in {IOrderRegistry-TermsDocument}). Ruling options follow ERC-1497's "uint" type: ruling r gives the buyer
     /// r - 1 basis points of what is locked, and 0 refuses to rule (an even split). The JSON holds no "%", so
     /// percent-decoding the URI's data leaves it as it is.
-    function _metaEvidence(bytes32 id, bytes32 termsHash, Order calldata order, Terms calldata terms)
+    function _metaEvidence(bytes32 id, bytes32 termsHash, Order calldata order, bytes32 documentHash)
         private
         view
         returns (string memory)
@@ -131,7 +130,7 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
                 "\",\"description\":\"The purchase-order document is the one whose keccak-256 hash is documentHash, in "
                 "the terms (termsHash) the seller signed.\",\"question\":\"What share of the amount still locked goes "
                 "back to the buyer?\",\"documentHash\":\"",
-                _hex(terms.documentHash, 32),
+                _hex(documentHash, 32),
                 "\",\"termsHash\":\"",
                 _hex(termsHash, 32),
                 "\",\"arbitrableAddress\":\"",
@@ -212,12 +211,13 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     }
 
     /// @inheritdoc IEscrowDisputes
-    function submitEvidence(Order calldata order, Terms calldata terms, string calldata evidence) external onlyDelegated {
-        bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+    function submitEvidence(bytes calldata order, string calldata evidence) external onlyDelegated {
+        Order calldata head = OrderForm.open(order);
+        (bytes32 id,) = OrderForm.ids(order);
         // Check:
-        _requireParty(id, order);
+        _requireParty(id, head);
         _requireStatus(id, _orders[id].status, S_DISPUTED);
-        emit Evidence(IArbitrator(terms.arbitrator), uint256(id), msg.sender, evidence);
+        emit Evidence(IArbitrator(OrderForm.arbitrator(order)), uint256(id), msg.sender, evidence);
     }
 
     /// @notice Executes the arbitrator's ruling (ERC-792): ruling 0 (no ruling) splits the disputed amount
@@ -250,20 +250,17 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     }
 
     /// @inheritdoc IEscrowDisputes
-    function appeal(Order calldata order, Terms calldata terms, uint256 disputeId)
-        external
-        payable
-        onlyDelegated
-        nonReentrant
-    {
-        bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+    function appeal(bytes calldata order, uint256 disputeId) external payable onlyDelegated nonReentrant {
+        Order calldata head = OrderForm.open(order);
+        (bytes32 id,) = OrderForm.ids(order);
+        address arbitrator = OrderForm.arbitrator(order);
         // Check: a party, while this order's dispute is with its arbitrator.
-        _requireParty(id, order);
+        _requireParty(id, head);
         _requireStatus(id, _orders[id].status, S_DISPUTED);
-        if (_disputeOrders[terms.arbitrator][disputeId] != id) revert EscrowUnknownDispute(terms.arbitrator, disputeId);
+        if (_disputeOrders[arbitrator][disputeId] != id) revert EscrowUnknownDispute(arbitrator, disputeId);
         emit AppealFunded(id, msg.sender, disputeId, msg.value);
         // Interaction: the arbitrator decides whether the appeal is due and what it costs.
-        IArbitrator(terms.arbitrator).appeal{value: msg.value}(disputeId, terms.arbitratorExtraData);
+        IArbitrator(arbitrator).appeal{value: msg.value}(disputeId, OrderForm.extraData(order));
     }
 
     /// @inheritdoc IArbitrationRefund

@@ -7,8 +7,8 @@ import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/Signa
 
 import {ILogisticsTracker} from "./interfaces/ILogisticsTracker.sol";
 import {ITradeEscrow} from "./interfaces/ITradeEscrow.sol";
-import {OrderHashing} from "./libraries/OrderHashing.sol";
-import {Order, Terms, Milestone, Checkpoint, CheckpointKind, Stage, Status} from "./types/TradeTypes.sol";
+import {OrderForm} from "./libraries/OrderForm.sol";
+import {Order, Checkpoint, CheckpointKind, Stage, Status} from "./types/TradeTypes.sol";
 
 /// @title Logistics tracker
 /// @notice Records each order's checkpoints and reports stages and holds to the escrow, which releases money as
@@ -91,23 +91,23 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
     // ---------------------------------------------------------------- external mutating
 
     /// @inheritdoc ILogisticsTracker
-    function record(Order calldata order, Terms calldata terms, Checkpoint calldata checkpoint) external {
-        bytes32 termsHash = OrderHashing.hashTerms(terms);
-        _record(order, terms, termsHash, OrderHashing.hashOrder(order, termsHash), checkpoint, msg.sender);
+    function record(bytes calldata order, Checkpoint calldata checkpoint) external {
+        OrderForm.open(order);
+        (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
+        _record(order, termsHash, id, checkpoint, msg.sender);
     }
 
     /// @inheritdoc ILogisticsTracker
     function recordSigned(
-        Order calldata order,
-        Terms calldata terms,
+        bytes calldata order,
         Checkpoint calldata checkpoint,
         address signer,
         uint64 deadline,
         uint256 nonce,
         bytes calldata signature
     ) external {
-        bytes32 termsHash = OrderHashing.hashTerms(terms);
-        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+        OrderForm.open(order);
+        (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
         // Check: in time, in the signer's order, and really the signer's.
         if (block.timestamp > deadline) revert TrackerSignatureExpired(deadline);
         uint256 expected = _nextNonce[signer][id];
@@ -119,7 +119,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         }
         // Effect:
         _nextNonce[signer][id] = expected + 1;
-        _record(order, terms, termsHash, id, checkpoint, signer);
+        _record(order, termsHash, id, checkpoint, signer);
     }
 
     /// @inheritdoc ILogisticsTracker
@@ -136,8 +136,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
 
     /// @dev Checks that `actor` may record the checkpoint, emits it and reports it to the escrow.
     function _record(
-        Order calldata order,
-        Terms calldata terms,
+        bytes calldata form,
         bytes32 termsHash,
         bytes32 id,
         Checkpoint calldata checkpoint,
@@ -148,15 +147,18 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         if (kind == uint8(CheckpointKind.None) || kind > uint8(type(CheckpointKind).max)) {
             revert TrackerInvalidKind(kind);
         }
-        if (!_mayRecord(actor, terms, CheckpointKind(kind))) revert TrackerUnauthorized(id, actor, kind);
+        if (!_mayRecord(actor, form, CheckpointKind(kind))) revert TrackerUnauthorized(id, actor, kind);
         // Effect: the escrow reverts the whole checkpoint if it does not fit the order.
         emit CheckpointRecorded(id, kind, actor, checkpoint.location, checkpoint.document, checkpoint.uri);
         // Interaction:
+        Order calldata order;
+        assembly ("memory-safe") {
+            order := form.offset // the form's head is the ABI encoding of the order ({OrderForm})
+        }
         if (kind <= uint8(CheckpointKind.Delivered)) {
-            uint256 windows = uint256(terms.shipWithin) | (uint256(terms.deliverWithin) << 32);
-            _escrow.onStage(order, termsHash, Stage(kind), _schedule(terms.milestones), windows);
+            _escrow.onStage(order, termsHash, Stage(kind), OrderForm.schedule(form), OrderForm.windows(form));
         } else if (kind == uint8(CheckpointKind.CustomsHold) || kind == uint8(CheckpointKind.CustomsRelease)) {
-            _escrow.onHold(order, termsHash, kind == uint8(CheckpointKind.CustomsHold), _schedule(terms.milestones));
+            _escrow.onHold(order, termsHash, kind == uint8(CheckpointKind.CustomsHold), OrderForm.schedule(form));
         } else {
             // Exceptions and inspections move no money, but only a funded, open order has any.
             Status status = _escrow.orderState(id).status;
@@ -166,29 +168,14 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
 
     /// @dev Who records what, from the order's own terms: its customs clearances and holds, its inspectors
     /// inspections, its carrier the rest. The operator's roles play no part.
-    function _mayRecord(address actor, Terms calldata terms, CheckpointKind kind) private pure returns (bool) {
+    function _mayRecord(address actor, bytes calldata form, CheckpointKind kind) private pure returns (bool) {
         if (
             kind == CheckpointKind.ExportCleared || kind == CheckpointKind.ImportCleared
                 || kind == CheckpointKind.CustomsHold || kind == CheckpointKind.CustomsRelease
-        ) return _named(terms.customs, actor);
+        ) return OrderForm.names(form, false, actor);
         if (kind == CheckpointKind.InspectionPassed || kind == CheckpointKind.InspectionFailed) {
-            return _named(terms.inspectors, actor);
+            return OrderForm.names(form, true, actor);
         }
-        return actor == terms.carrier;
-    }
-
-    /// @dev Whether `actor` is in the order's list (at most four entries).
-    function _named(address[] calldata list, address actor) private pure returns (bool) {
-        for (uint256 i; i < list.length; ++i) {
-            if (list[i] == actor) return true;
-        }
-        return false;
-    }
-
-    /// @dev Packs the milestones for the escrow: 24 bits each, the stage in the low 8 bits, the share above.
-    function _schedule(Milestone[] calldata ms) private pure returns (uint256 packed) {
-        for (uint256 i; i < ms.length; ++i) {
-            packed |= (uint256(ms[i].stage) | (uint256(ms[i].bps) << 8)) << (24 * i);
-        }
+        return actor == OrderForm.carrier(form);
     }
 }

@@ -4,7 +4,8 @@ pragma solidity 0.8.30;
 import {IOrderRegistry} from "./interfaces/IOrderRegistry.sol";
 import {OrderStorage} from "./OrderStorage.sol";
 import {OrderHashing} from "./libraries/OrderHashing.sol";
-import {Order, Terms, Milestone, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
+import {OrderForm} from "./libraries/OrderForm.sol";
+import {Order, Terms, OrderState, Stage, Status, Incoterm} from "./types/TradeTypes.sol";
 
 /// @title Order registry
 /// @notice Registration, acceptance and cancellation of orders, and the one guard of their state machine. An
@@ -23,6 +24,12 @@ abstract contract OrderRegistry is IOrderRegistry, OrderStorage {
     /// @inheritdoc IOrderRegistry
     function hashTerms(Terms calldata terms) external pure returns (bytes32) {
         return OrderHashing.hashTerms(terms);
+    }
+
+    /// @inheritdoc IOrderRegistry
+    function orderFormId(bytes calldata order) external pure returns (bytes32 id, bytes32 termsHash) {
+        OrderForm.open(order);
+        return OrderForm.ids(order);
     }
 
     /// @inheritdoc IOrderRegistry
@@ -53,16 +60,13 @@ abstract contract OrderRegistry is IOrderRegistry, OrderStorage {
     // ---------------------------------------------------------------- external mutating
 
     /// @inheritdoc IOrderRegistry
-    function register(Order calldata order, Terms calldata terms, string calldata termsURI)
-        external
-        whenNotPaused
-        returns (bytes32 id)
-    {
+    function register(bytes calldata order, string calldata termsURI) external whenNotPaused returns (bytes32 id) {
         // Check: the buyer registers, the seller accepts.
-        id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
-        if (msg.sender != order.buyer) revert OrderUnauthorized(id, msg.sender);
+        Order calldata head = OrderForm.open(order);
+        (id,) = OrderForm.ids(order);
+        if (msg.sender != head.buyer) revert OrderUnauthorized(id, msg.sender);
         // Effect:
-        _register(id, order, terms, termsURI).status = Status.Created;
+        _register(id, head, order, termsURI).status = Status.Created;
     }
 
     /// @inheritdoc IOrderRegistry
@@ -92,117 +96,61 @@ abstract contract OrderRegistry is IOrderRegistry, OrderStorage {
     // ---------------------------------------------------------------- internal
 
     /// @dev Validates a new order, snapshots the platform fee and emits its fields. The caller sets the status.
-    function _register(bytes32 id, Order calldata order, Terms calldata terms, string calldata termsURI)
+    function _register(bytes32 id, Order calldata order, bytes calldata form, string calldata termsURI)
         internal
         returns (OrderState storage state)
     {
         state = _orders[id];
         // Check:
         _requireStatus(id, state.status, S_NONE);
-        _validate(id, order, terms);
+        _validate(id, order, form);
         uint8 fee = _feeBps;
-        if (fee > terms.maxFeeBps) revert OrderFeeAboveCap(fee, terms.maxFeeBps);
+        uint256 cap = OrderForm.maxFeeBps(form);
+        if (fee > cap) revert OrderFeeAboveCap(fee, cap);
         // Effect:
         state.feeBps = fee;
-        emit OrderRegistered(id, order.buyer, order.seller, _packed(order, terms, riskStage(terms.incoterm), fee));
+        Stage risk = riskStage(OrderForm.incoterm(form));
+        emit OrderRegistered(id, order.buyer, order.seller, OrderForm.packedForEvent(form, risk, fee));
         if (bytes(termsURI).length != 0) emit TermsDocument(id, termsURI);
     }
 
-    /// @dev The order's fields, packed for the registration event (layout in {IOrderRegistry-OrderRegistered}).
-    /// Written word by word: each store's unused tail is overwritten by the next field.
-    function _packed(Order calldata order, Terms calldata terms, Stage risk, uint8 fee)
-        private
-        pure
-        returns (bytes memory out)
-    {
-        Milestone[] calldata ms = terms.milestones;
-        bytes calldata extra = terms.arbitratorExtraData;
-        address[] calldata customs = terms.customs;
-        address[] calldata inspectors = terms.inspectors;
-        uint256 m = ms.length;
-        uint256 lists = 178 + 3 * m;
-        out = new bytes(lists + 20 * (customs.length + inspectors.length) + extra.length);
-        uint256 head = uint256(uint160(terms.carrier)) << 96;
-        uint256 windows = (uint256(terms.incoterm) << 248) | (uint256(terms.shipWithin) << 216)
-            | (uint256(terms.deliverWithin) << 184) | (uint256(terms.inspectionWindow) << 152)
-            | (uint256(terms.validUntil) << 88);
-        uint256 tail = (uint256(uint8(risk)) << 248) | (uint256(fee) << 240) | (uint256(terms.maxFeeBps) << 224)
-            | (uint256(terms.rulingTimeout) << 192) | (m << 184) | (customs.length << 176) | (inspectors.length << 168);
-        address token = order.token;
-        uint96 price = order.price;
-        uint256 nonce = terms.nonce;
-        bytes32 document = terms.documentHash;
-        // origin (5 bytes) then destination (5 bytes), left-aligned like the bytes5 they are.
-        uint256 route = uint256(bytes32(terms.origin)) | (uint256(bytes32(terms.destination)) >> 40);
-        address arbitrator = terms.arbitrator;
-        assembly ("memory-safe") {
-            let p := add(out, 0x20)
-            mstore(p, or(shl(96, token), price))
-            mstore(add(p, 32), head)
-            mstore(add(p, 52), shl(96, arbitrator))
-            mstore(add(p, 72), windows)
-            mstore(add(p, 93), nonce)
-            mstore(add(p, 125), document)
-            mstore(add(p, 157), route)
-            mstore(add(p, 167), tail)
-        }
-        for (uint256 i; i < m; ++i) {
-            uint256 entry = (uint256(ms[i].stage) << 16 | ms[i].bps) << 232;
-            assembly ("memory-safe") {
-                mstore(add(add(out, 0x20), add(178, mul(3, i))), entry)
-            }
-        }
-        uint256 at = lists;
-        for (uint256 i; i < customs.length; ++i) {
-            address who = customs[i];
-            assembly ("memory-safe") {
-                mstore(add(add(out, 0x20), at), shl(96, who))
-            }
-            at += 20;
-        }
-        for (uint256 i; i < inspectors.length; ++i) {
-            address who = inspectors[i];
-            assembly ("memory-safe") {
-                mstore(add(add(out, 0x20), at), shl(96, who))
-            }
-            at += 20;
-        }
-        assembly ("memory-safe") {
-            calldatacopy(add(add(out, 0x20), at), extra.offset, extra.length)
-        }
-    }
-
     /// @dev Checks the terms a party proposes.
-    function _validate(bytes32 id, Order calldata order, Terms calldata terms) private view {
+    function _validate(bytes32 id, Order calldata order, bytes calldata form) private view {
+        address carrier = OrderForm.carrier(form);
         if (
-            order.buyer == address(0) || order.seller == address(0) || terms.carrier == address(0)
+            order.buyer == address(0) || order.seller == address(0) || carrier == address(0)
                 || order.buyer == order.seller
-        ) revert OrderInvalidParties(order.buyer, order.seller, terms.carrier);
+        ) revert OrderInvalidParties(order.buyer, order.seller, carrier);
         if (order.price == 0) revert OrderInvalidPrice(order.price);
-        if (terms.incoterm > uint8(type(Incoterm).max)) revert OrderInvalidIncoterm(terms.incoterm);
-        if (terms.shipWithin == 0 || terms.deliverWithin < terms.shipWithin) {
-            revert OrderInvalidWindows(terms.shipWithin, terms.deliverWithin);
+        uint8 incoterm = OrderForm.incoterm(form);
+        if (incoterm > uint8(type(Incoterm).max)) revert OrderInvalidIncoterm(incoterm);
+        uint256 shipWithin = OrderForm.shipWithin(form);
+        uint256 deliverWithin = OrderForm.deliverWithin(form);
+        if (shipWithin == 0 || deliverWithin < shipWithin) {
+            revert OrderInvalidWindows(uint32(shipWithin), uint32(deliverWithin));
         }
-        if (terms.validUntil != 0 && block.timestamp > terms.validUntil) revert OrderExpired(id, terms.validUntil);
-        if (terms.arbitrator == address(0)) revert OrderInvalidArbitrator(terms.arbitrator);
-        uint256 timeout = terms.rulingTimeout;
+        uint256 validUntil = OrderForm.validUntil(form);
+        if (validUntil != 0 && block.timestamp > validUntil) revert OrderExpired(id, uint64(validUntil));
+        address arbitrator = OrderForm.arbitrator(form);
+        if (arbitrator == address(0)) revert OrderInvalidArbitrator(arbitrator);
+        uint256 timeout = OrderForm.rulingTimeout(form);
         if (timeout != 0 && (timeout < MIN_RULING_TIMEOUT || timeout > MAX_RULING_TIMEOUT)) {
             revert OrderInvalidRulingTimeout(timeout, MIN_RULING_TIMEOUT, MAX_RULING_TIMEOUT);
         }
-        if (terms.customs.length > MAX_RECORDERS || terms.inspectors.length > MAX_RECORDERS) {
-            revert OrderInvalidRecorders(terms.customs.length, terms.inspectors.length, MAX_RECORDERS);
+        (uint256 m, uint256 customs, uint256 inspectors,) = OrderForm.counts(form);
+        if (customs > MAX_RECORDERS || inspectors > MAX_RECORDERS) {
+            revert OrderInvalidRecorders(customs, inspectors, MAX_RECORDERS);
         }
-        Milestone[] calldata ms = terms.milestones;
-        if (ms.length > MAX_MILESTONES) revert OrderInvalidMilestone(MAX_MILESTONES, 0, 0);
+        if (m > MAX_MILESTONES) revert OrderInvalidMilestone(MAX_MILESTONES, 0, 0);
         uint256 total;
         uint256 previous = uint256(Stage.Booked);
-        for (uint256 i; i < ms.length; ++i) {
-            Milestone calldata m = ms[i];
-            total += m.bps;
-            if (m.stage <= previous || m.stage > uint8(Stage.Delivered) || m.bps == 0 || total > BPS) {
-                revert OrderInvalidMilestone(i, m.stage, m.bps);
+        for (uint256 i; i < m; ++i) {
+            (uint256 stage, uint256 bps) = OrderForm.milestone(form, i);
+            total += bps;
+            if (stage <= previous || stage > uint8(Stage.Delivered) || bps == 0 || total > BPS) {
+                revert OrderInvalidMilestone(i, uint8(stage), uint16(bps));
             }
-            previous = m.stage;
+            previous = stage;
         }
     }
 }

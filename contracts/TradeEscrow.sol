@@ -13,7 +13,8 @@ import {ILogisticsTracker} from "./interfaces/ILogisticsTracker.sol";
 import {EscrowCore} from "./EscrowCore.sol";
 import {OrderRegistry} from "./OrderRegistry.sol";
 import {OrderHashing} from "./libraries/OrderHashing.sol";
-import {Order, Terms, Permit, OrderState, Stage, Status} from "./types/TradeTypes.sol";
+import {OrderForm} from "./libraries/OrderForm.sol";
+import {Order, Permit, OrderState, Stage, Status} from "./types/TradeTypes.sol";
 
 /// @title Trade escrow
 /// @notice Holds each order's money and moves it only by the order's rules: milestone tranches as stages are
@@ -113,30 +114,31 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     }
 
     /// @inheritdoc ITradeEscrow
-    function fundWithQuote(Order calldata order, Terms calldata terms, string calldata termsURI, bytes calldata signature)
+    function fundWithQuote(bytes calldata order, string calldata termsURI, bytes calldata signature)
         external
         payable
         nonReentrant
         whenNotPaused
         returns (bytes32 id)
     {
+        Order calldata head = OrderForm.open(order);
         OrderState storage state;
-        (id, state) = _registerQuote(order, terms, termsURI, signature);
-        _fund(id, order, state);
+        (id, state) = _registerQuote(head, order, termsURI, signature);
+        _fund(id, head, state);
     }
 
     /// @inheritdoc ITradeEscrow
     function fundWithQuoteAndPermit(
-        Order calldata order,
-        Terms calldata terms,
+        bytes calldata order,
         string calldata termsURI,
         bytes calldata signature,
         Permit calldata permit
     ) external nonReentrant whenNotPaused returns (bytes32 id) {
+        Order calldata head = OrderForm.open(order);
         OrderState storage state;
-        (id, state) = _registerQuote(order, terms, termsURI, signature);
-        _permit(order, permit);
-        _fund(id, order, state);
+        (id, state) = _registerQuote(head, order, termsURI, signature);
+        _permit(head, permit);
+        _fund(id, head, state);
     }
 
     // ---------------------------------------------------------------- settlement
@@ -153,40 +155,44 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     }
 
     /// @inheritdoc ITradeEscrow
-    function settle(Order calldata order, Terms calldata terms) external nonReentrant {
-        bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+    function settle(bytes calldata order) external nonReentrant {
+        Order calldata head = OrderForm.open(order);
+        (bytes32 id,) = OrderForm.ids(order);
         OrderState storage state = _orders[id];
         // Check:
         _requireStatus(id, state.status, S_DELIVERED);
         if (state.onHold) revert EscrowOnHold(id);
-        uint256 endsAt = uint256(state.deliveredAt) + terms.inspectionWindow;
+        uint256 endsAt = uint256(state.deliveredAt) + OrderForm.inspectionWindow(order);
         if (block.timestamp <= endsAt) revert EscrowDeadlineNotReached(id, endsAt);
-        _complete(id, order, state);
+        _complete(id, head, state);
     }
 
     /// @inheritdoc ITradeEscrow
-    function refund(Order calldata order, Terms calldata terms) external nonReentrant {
-        bytes32 id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+    function refund(bytes calldata order) external nonReentrant {
+        Order calldata head = OrderForm.open(order);
+        (bytes32 id,) = OrderForm.ids(order);
         OrderState storage state = _orders[id];
         // Check: a deadline missed (before delivery anyone may claim it for the buyer; after a late delivery it
         // is the buyer's choice).
         Status status = state.status;
         _requireStatus(id, status, S_ACTIVE);
-        if (status == Status.Delivered && msg.sender != order.buyer) revert OrderUnauthorized(id, msg.sender);
-        _requireRefundDue(id, state, terms);
-        uint256 amount = order.price - _released(order.price, state.releasedBps);
+        if (status == Status.Delivered && msg.sender != head.buyer) revert OrderUnauthorized(id, msg.sender);
+        _requireRefundDue(id, state, order);
+        uint256 amount = head.price - _released(head.price, state.releasedBps);
         // Effect:
         state.status = Status.Refunded;
         emit OrderRefunded(id, amount);
         // Interaction:
-        _pay(order.buyer, order.token, amount);
+        _pay(head.buyer, head.token, amount);
     }
 
     /// @inheritdoc ITradeEscrow
-    function refundDue(Order calldata order, Terms calldata terms) external view returns (bool) {
-        OrderState storage state = _orders[OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms))];
+    function refundDue(bytes calldata order) external view returns (bool) {
+        OrderForm.open(order);
+        (bytes32 id,) = OrderForm.ids(order);
+        OrderState storage state = _orders[id];
         if ((1 << uint256(state.status)) & S_ACTIVE == 0) return false;
-        (uint256 why,) = _refundCheck(state, terms);
+        (uint256 why,) = _refundCheck(state, order);
         return why == REFUND_DUE;
     }
 
@@ -287,17 +293,17 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     /// @dev Registers a quote the seller signed, for its buyer.
     function _registerQuote(
         Order calldata order,
-        Terms calldata terms,
+        bytes calldata form,
         string calldata termsURI,
         bytes calldata signature
     ) private returns (bytes32 id, OrderState storage state) {
-        id = OrderHashing.hashOrder(order, OrderHashing.hashTerms(terms));
+        (id,) = OrderForm.ids(form);
         // Check: the order's identifier is its only storage key, so a used quote cannot be funded again.
         if (msg.sender != order.buyer) revert OrderUnauthorized(id, msg.sender);
         if (!_isSellerSignature(order.seller, _hashTypedDataV4(id), signature)) {
             revert OrderInvalidSignature(id, order.seller);
         }
-        state = _register(id, order, terms, termsURI);
+        state = _register(id, order, form, termsURI);
     }
 
     /// @dev An EOA signature is recovered first, so the common case does not pay for a code-size lookup; a
@@ -404,13 +410,13 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     }
 
     /// @dev Reverts with the reason a refund is not due.
-    function _requireRefundDue(bytes32 id, OrderState storage state, Terms calldata terms) private view {
-        (uint256 why, uint256 deadline) = _refundCheck(state, terms);
+    function _requireRefundDue(bytes32 id, OrderState storage state, bytes calldata form) private view {
+        (uint256 why, uint256 deadline) = _refundCheck(state, form);
         if (why == REFUND_DUE) return;
         if (why == REFUND_NOT_YET) revert EscrowDeadlineNotReached(id, deadline);
         if (why == REFUND_WINDOW_CLOSED) revert EscrowDeadlinePassed(id, deadline);
         if (why == REFUND_ON_TIME) revert EscrowNoRefundDue(id);
-        revert EscrowRiskWithBuyer(id, terms.incoterm);
+        revert EscrowRiskWithBuyer(id, OrderForm.incoterm(form));
     }
 
     // ---------------------------------------------------------------- module

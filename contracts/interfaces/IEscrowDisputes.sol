@@ -5,7 +5,7 @@ import {IEscrowEvents} from "./IEscrowEvents.sol";
 import {IArbitrable} from "./IArbitrable.sol";
 import {IArbitrationRefund} from "./IArbitrationRefund.sol";
 import {IEvidence} from "./IEvidence.sol";
-import {Order, Terms} from "../types/TradeTypes.sol";
+import {Order} from "../types/TradeTypes.sol";
 
 /// @title Trade escrow: disputes module
 /// @notice The escrow's cold paths: disputes, rulings and the operator's settings. Deployed on its own and run
@@ -15,11 +15,12 @@ interface IEscrowDisputes is IArbitrable, IArbitrationRefund, IEvidence, IEscrow
     // ---------------------------------------------------------------- disputes
 
     /// @notice Buyer or seller opens a dispute, paying the arbitrator's cost in `msg.value`.
+    /// @param order The order form (see {IOrderRegistry-register}).
     /// @param evidence An ERC-1497 evidence text or URI (may be empty).
-    function dispute(Order calldata order, Terms calldata terms, string calldata evidence) external payable;
+    function dispute(bytes calldata order, string calldata evidence) external payable;
 
     /// @notice The other party pays its arbitration fee; the dispute goes to the arbitrator.
-    function payArbitrationFee(Order calldata order, Terms calldata terms) external payable;
+    function payArbitrationFee(bytes calldata order) external payable;
 
     /// @notice Anyone ends a dispute whose other party did not pay its fee in time: the opener wins in full.
     function enforceFeeTimeout(Order calldata order, bytes32 termsHash) external;
@@ -29,12 +30,12 @@ interface IEscrowDisputes is IArbitrable, IArbitrationRefund, IEvidence, IEscrow
     function enforceRulingTimeout(Order calldata order, bytes32 termsHash) external;
 
     /// @notice Buyer or seller submits ERC-1497 evidence while the dispute is open.
-    function submitEvidence(Order calldata order, Terms calldata terms, string calldata evidence) external;
+    function submitEvidence(bytes calldata order, string calldata evidence) external;
 
     /// @notice A party funds an appeal of dispute `disputeId` of this order with the arbitrator (ERC-792
     /// `appeal`, paid in `msg.value`, with the order's extra data): for arbitrators, such as Kleros', that
     /// take appeals only from the arbitrable. The order stays Disputed until the final ruling.
-    function appeal(Order calldata order, Terms calldata terms, uint256 disputeId) external payable;
+    function appeal(bytes calldata order, uint256 disputeId) external payable;
 
     // ---------------------------------------------------------------- settlements
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Order, Terms, Checkpoint} from "../types/TradeTypes.sol";
+import {Checkpoint} from "../types/TradeTypes.sol";
 
 /// @title Logistics tracker
 /// @notice Records an order's logistics checkpoints (DCSA Track & Trace aligned): the order's carrier records
@@ -61,7 +61,8 @@ interface ILogisticsTracker {
     // ---------------------------------------------------------------- mutating
 
     /// @notice Records a checkpoint as the caller.
-    function record(Order calldata order, Terms calldata terms, Checkpoint calldata checkpoint) external;
+    /// @param order The order form (see {IOrderRegistry-register}).
+    function record(bytes calldata order, Checkpoint calldata checkpoint) external;
 
     /// @notice The caller cancels its signed checkpoints for order `id` with a nonce below `next` (which must be
     /// above its current next nonce).
@@ -70,8 +71,7 @@ interface ILogisticsTracker {
     /// @notice Records a checkpoint signed by `signer` (an EOA or an ERC-1271 contract); anyone may relay it.
     /// `nonce` must be the signer's next for the order ({checkpointNonce}).
     function recordSigned(
-        Order calldata order,
-        Terms calldata terms,
+        bytes calldata order,
         Checkpoint calldata checkpoint,
         address signer,
         uint64 deadline,

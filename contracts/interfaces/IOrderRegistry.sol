@@ -37,6 +37,13 @@ interface IOrderRegistry {
     error OrderInvalidRulingTimeout(uint256 timeout, uint256 min, uint256 max);
     /// @notice The terms name too many customs authorities or inspectors, or a zero address among them.
     error OrderInvalidRecorders(uint256 customs, uint256 inspectors, uint256 max);
+    /// @notice The order form is `length` bytes where its counts say `expected` (docs/CONTRACTS.md, "The order
+    /// form"): 274 bytes of fixed fields, then 3 per milestone, 20 per customs authority and inspector, and the
+    /// arbitrator's extra data.
+    error OrderFormMalformed(uint256 length, uint256 expected);
+    /// @notice The order form's first four words (buyer, seller, token, price) have non-zero bytes above the
+    /// address or uint96 they hold.
+    error OrderFormDirtyPadding();
 
     // ---------------------------------------------------------------- events
 
@@ -66,6 +73,10 @@ interface IOrderRegistry {
     /// @notice The EIP-712 struct hash of `terms`.
     function hashTerms(Terms calldata terms) external pure returns (bytes32);
 
+    /// @notice The identifier and terms hash of an order form (the `order` argument of the functions that take
+    /// the terms); reverts with {OrderFormMalformed} or {OrderFormDirtyPadding} on a form no order has.
+    function orderFormId(bytes calldata order) external pure returns (bytes32 id, bytes32 termsHash);
+
     /// @notice The EIP-712 digest a seller signs to quote `order` (the order identifier in this contract's domain).
     function quoteDigest(bytes32 id) external view returns (bytes32);
 
@@ -78,11 +89,10 @@ interface IOrderRegistry {
     // ---------------------------------------------------------------- mutating
 
     /// @notice The buyer registers an order; the seller then accepts it and the buyer funds it.
+    /// @param order The order form: the order and its terms packed (docs/CONTRACTS.md, "The order form").
     /// @param termsURI Where the purchase-order document lives; logged as {TermsDocument} when not empty.
     /// @return id The order's identifier.
-    function register(Order calldata order, Terms calldata terms, string calldata termsURI)
-        external
-        returns (bytes32 id);
+    function register(bytes calldata order, string calldata termsURI) external returns (bytes32 id);
 
     /// @notice The seller accepts a registered order.
     function accept(Order calldata order, bytes32 termsHash) external;

@@ -5,7 +5,7 @@ import {IOrderRegistry} from "./IOrderRegistry.sol";
 import {IReputation} from "./IReputation.sol";
 import {IEscrowEvents} from "./IEscrowEvents.sol";
 import {IEvidence} from "./IEvidence.sol";
-import {Order, Terms, Permit, Stage} from "../types/TradeTypes.sol";
+import {Order, Permit, Stage} from "../types/TradeTypes.sol";
 
 /// @title Trade escrow
 /// @notice Holds each order's money, releases it as the goods move, refunds missed deadlines, executes rulings
@@ -45,16 +45,16 @@ interface ITradeEscrow is IOrderRegistry, IEvidence, IReputation, IEscrowEvents 
     function fundWithPermit(Order calldata order, bytes32 termsHash, Permit calldata permit) external;
 
     /// @notice The buyer registers and funds a seller's signed quote in one transaction.
+    /// @param order The order form (see {register}).
     /// @param signature The seller's signature over {quoteDigest} (EOA or ERC-1271).
-    function fundWithQuote(Order calldata order, Terms calldata terms, string calldata termsURI, bytes calldata signature)
+    function fundWithQuote(bytes calldata order, string calldata termsURI, bytes calldata signature)
         external
         payable
         returns (bytes32 id);
 
     /// @notice {fundWithQuote} for an ERC-20 with EIP-2612 permit: no separate approval.
     function fundWithQuoteAndPermit(
-        Order calldata order,
-        Terms calldata terms,
+        bytes calldata order,
         string calldata termsURI,
         bytes calldata signature,
         Permit calldata permit
@@ -66,15 +66,15 @@ interface ITradeEscrow is IOrderRegistry, IEvidence, IReputation, IEscrowEvents 
     function confirm(Order calldata order, bytes32 termsHash) external;
 
     /// @notice Anyone settles a delivered order whose inspection window lapsed with no dispute: the seller is paid.
-    function settle(Order calldata order, Terms calldata terms) external;
+    function settle(bytes calldata order) external;
 
     /// @notice Refunds a missed deadline: not picked up by ship-by, or picked up after it (full refund), or,
     /// under DAP, DPU or DDP, not delivered by deliver-by (what was not released). Before delivery anyone may
     /// call it; once the goods are delivered (late) it is the buyer's choice, during the inspection window.
-    function refund(Order calldata order, Terms calldata terms) external;
+    function refund(bytes calldata order) external;
 
     /// @notice Whether the buyer's refund is due now (see {refund}).
-    function refundDue(Order calldata order, Terms calldata terms) external view returns (bool);
+    function refundDue(bytes calldata order) external view returns (bool);
 
     // ---------------------------------------------------------------- withdrawals
 

@@ -484,7 +484,7 @@ class TradeClient:
 
     def refund_due(self, trade: Trade) -> bool:
         """Whether the buyer's refund is due now (a missed ship-by, or deliver-by under D-terms)."""
-        fn = self.escrow.functions.refundDue(trade.order.as_tuple(), trade.terms.as_tuple())
+        fn = self.escrow.functions.refundDue(trade.form)
         return bool(fn.call())
 
     def with_terms(self, trade: Trade, **changes: Any) -> Trade:
@@ -637,9 +637,7 @@ class TradeClient:
         self._check_party(trade, sender, trade.order.buyer)
         self._check_arbitrator(trade)
         self._check_terms(trade)
-        fn = self.escrow.functions.register(
-            trade.order.as_tuple(), trade.terms.as_tuple(), trade.terms_uri
-        )
+        fn = self.escrow.functions.register(trade.form, trade.terms_uri)
         return self._send("register", fn, sender)
 
     def accept(self, trade: Trade, *, by: str | None = None) -> TxResult:
@@ -696,12 +694,14 @@ class TradeClient:
             ):
                 self.approve(token, sender, order.price)
         f = self.escrow.functions
-        o, t = order.as_tuple(), trade.terms.as_tuple()
+        o = order.as_tuple()
         if quote is not None:
             if permit_args:
-                fn = f.fundWithQuoteAndPermit(o, t, trade.terms_uri, quote.signature, permit_args)
+                fn = f.fundWithQuoteAndPermit(
+                    trade.form, trade.terms_uri, quote.signature, permit_args
+                )
             else:
-                fn = f.fundWithQuote(o, t, trade.terms_uri, quote.signature)
+                fn = f.fundWithQuote(trade.form, trade.terms_uri, quote.signature)
         elif permit_args:
             fn = f.fundWithPermit(o, trade.terms_hash, permit_args)
         else:
@@ -752,9 +752,8 @@ class TradeClient:
         k = CheckpointKind.parse(kind)
         actor = to_checksum_address(by or trade.terms.carrier)
         checkpoint = (int(k), _location(location), document_hash(document), uri)
-        o, t = trade.order.as_tuple(), trade.terms.as_tuple()
         if not signed:
-            fn = self.tracker.functions.record(o, t, checkpoint)
+            fn = self.tracker.functions.record(trade.form, checkpoint)
             return self._send(f"checkpoint {k.label}", fn, actor)
         if deadline is None:
             deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
@@ -774,7 +773,7 @@ class TradeClient:
         )
         signature = eip712.sign_checkpoint(self.private_key(actor), *args)
         fn = self.tracker.functions.recordSigned(
-            o, t, checkpoint, actor, deadline, nonce, signature
+            trade.form, checkpoint, actor, deadline, nonce, signature
         )
         return self._send(f"checkpoint {k.label} (signed)", fn, relayer or self.operator)
 
@@ -816,7 +815,7 @@ class TradeClient:
 
     def settle(self, trade: Trade, *, by: str) -> TxResult:
         self._check_status(trade, Status.DELIVERED)
-        fn = self.escrow.functions.settle(trade.order.as_tuple(), trade.terms.as_tuple())
+        fn = self.escrow.functions.settle(trade.form)
         return self._send("settle", fn, by)
 
     def refund(self, trade: Trade, *, by: str) -> TxResult:
@@ -825,7 +824,7 @@ class TradeClient:
         state = self._check_status(trade, *_ACTIVE)
         if state.status == Status.DELIVERED:
             self._check_party(trade, by, trade.order.buyer)
-        fn = self.escrow.functions.refund(trade.order.as_tuple(), trade.terms.as_tuple())
+        fn = self.escrow.functions.refund(trade.form)
         return self._send("refund", fn, by)
 
     # ------------------------------------------------------------------ settlements
@@ -904,9 +903,7 @@ class TradeClient:
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, Status.DISPUTED)
         dispute_id = self._require_dispute_id(trade)
-        fn = self.escrow.functions.appeal(
-            trade.order.as_tuple(), trade.terms.as_tuple(), dispute_id
-        )
+        fn = self.escrow.functions.appeal(trade.form, dispute_id)
         return self._send("appeal", fn, by, value=value)
 
     def appeal_terms(self, trade: Trade) -> dict[str, int] | None:
@@ -953,7 +950,7 @@ class TradeClient:
         """Buyer or seller opens a dispute, paying the arbitration cost."""
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, *_ACTIVE)
-        fn = self.escrow.functions.dispute(trade.order.as_tuple(), trade.terms.as_tuple(), evidence)
+        fn = self.escrow.functions.dispute(trade.form, evidence)
         return self._send("dispute", fn, by, value=self.arbitration_cost(trade))
 
     def pay_fee(self, trade: Trade, *, by: str) -> TxResult:
@@ -963,15 +960,13 @@ class TradeClient:
         opener = trade.order.buyer if state.buyer_opened_dispute else trade.order.seller
         if self.preflight and to_checksum_address(by) == opener:
             self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(by))
-        fn = self.escrow.functions.payArbitrationFee(trade.order.as_tuple(), trade.terms.as_tuple())
+        fn = self.escrow.functions.payArbitrationFee(trade.form)
         return self._send("pay_fee", fn, by, value=self.arbitration_cost(trade))
 
     def evidence(self, trade: Trade, *, by: str, evidence: str) -> TxResult:
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, Status.DISPUTED)
-        fn = self.escrow.functions.submitEvidence(
-            trade.order.as_tuple(), trade.terms.as_tuple(), evidence
-        )
+        fn = self.escrow.functions.submitEvidence(trade.form, evidence)
         return self._send("evidence", fn, by)
 
     def dispute_id(self, trade: Trade) -> int | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import IntEnum
+from functools import cached_property
 from typing import Any, Self
 
 from eth_typing import ChecksumAddress
@@ -267,6 +268,13 @@ class Trade:
     @property
     def id_hex(self) -> str:
         return "0x" + self.id.hex()
+
+    @cached_property
+    def form(self) -> bytes:
+        """The order form: order and terms in the one `bytes` argument the contracts take."""
+        from tradelane._client.form import encode_order_form
+
+        return encode_order_form(self.order, self.terms)
 
 
 @dataclass(frozen=True)

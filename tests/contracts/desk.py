@@ -24,6 +24,7 @@ from web3.logs import DISCARD
 
 from tradelane._client import eip712
 from tradelane._client.eip712 import ORDER_TYPES as EIP712_TYPES
+from tradelane._client.form import pack_order_form
 from tradelane.chain import Chain
 
 ETH = "0x" + "00" * 20
@@ -147,6 +148,11 @@ class Trade(OrderHead):
     @property
     def carrier(self) -> str:
         return str(self.terms[0])
+
+    @property
+    def form(self) -> bytes:
+        """The order form (order and terms in one `bytes` argument), packed as the tuples are."""
+        return pack_order_form(self.order, self.terms)
 
     def state(self) -> dict[str, Any]:
         raw = self.desk.escrow.functions.orderState(self.id).call()
@@ -357,17 +363,13 @@ class Desk:
     def quote_and_fund(self, trade: Trade, label: str | None = None) -> Any:
         if trade.token == ETH:
             return self.send(
-                self.escrow.functions.fundWithQuote(
-                    trade.order, trade.terms, "ipfs://po", trade.quote()
-                ),
+                self.escrow.functions.fundWithQuote(trade.form, "ipfs://po", trade.quote()),
                 trade.buyer,
                 value=trade.price,
                 label=label,
             )
         return self.send(
-            self.escrow.functions.fundWithQuote(
-                trade.order, trade.terms, "ipfs://po", trade.quote()
-            ),
+            self.escrow.functions.fundWithQuote(trade.form, "ipfs://po", trade.quote()),
             trade.buyer,
             label=label,
         )
@@ -381,7 +383,7 @@ class Desk:
             else trade.carrier
         )
         return self.send(
-            self.tracker.functions.record(trade.order, trade.terms, trade.checkpoint(kind, **kw)),
+            self.tracker.functions.record(trade.form, trade.checkpoint(kind, **kw)),
             sender,
             label=label,
         )
@@ -393,7 +395,7 @@ class Desk:
 
     def settle(self, trade: Trade, by: str | None = None, label: str | None = None) -> Any:
         return self.send(
-            self.escrow.functions.settle(trade.order, trade.terms),
+            self.escrow.functions.settle(trade.form),
             by or self.p["outsider"],
             label=label,
         )
@@ -406,7 +408,7 @@ class Desk:
         self, trade: Trade, by: str | None = None, evidence: str = "", label: str | None = None
     ) -> Any:
         return self.send(
-            self.escrow.functions.dispute(trade.order, trade.terms, evidence),
+            self.escrow.functions.dispute(trade.form, evidence),
             by or trade.buyer,
             value=self.cost(),
             label=label,
@@ -414,7 +416,7 @@ class Desk:
 
     def pay_fee(self, trade: Trade, by: str | None = None, label: str | None = None) -> int:
         receipt = self.send(
-            self.escrow.functions.payArbitrationFee(trade.order, trade.terms),
+            self.escrow.functions.payArbitrationFee(trade.form),
             by or trade.seller,
             value=self.cost(),
             label=label,

@@ -483,8 +483,8 @@ def _kleros_arbitrated_trade(desk: Desk, arbitrator: Contract) -> tuple[Any, int
     desk.quote_and_fund(trade)
     cost = int(arbitrator.functions.arbitrationCost(trade.terms[14]).call())  # the extra data
     fns = desk.escrow.functions
-    desk.send(fns.dispute(trade.order, trade.terms, ""), trade.buyer, value=cost)
-    receipt = desk.send(fns.payArbitrationFee(trade.order, trade.terms), trade.seller, value=cost)
+    desk.send(fns.dispute(trade.form, ""), trade.buyer, value=cost)
+    receipt = desk.send(fns.payArbitrationFee(trade.form), trade.seller, value=cost)
     (event,) = desk.escrow.events.DisputeCreated().process_receipt(receipt, errors=DISCARD)
     return trade, int(event["args"]["disputeId"]), cost
 

@@ -17,7 +17,7 @@ ETHER = 10**18
 
 def test_register_reverts_when_not_buyer(desk: Desk) -> None:
     trade = desk.trade()
-    fn = desk.escrow.functions.register(trade.order, trade.terms, "")
+    fn = desk.escrow.functions.register(trade.form, "")
     assert desk.reverts("OrderUnauthorized", fn, trade.seller) == (trade.id, trade.seller)
 
 
@@ -45,14 +45,14 @@ def test_register_validates_terms(desk: Desk) -> None:
         ),
     ]
     for error, trade in cases:
-        desk.reverts(error, desk.escrow.functions.register(trade.order, trade.terms, ""), buyer)
+        desk.reverts(error, desk.escrow.functions.register(trade.form, ""), buyer)
 
 
 def test_accept_reverts_when_not_seller_or_not_created(desk: Desk) -> None:
     trade = desk.trade()
     accept = desk.escrow.functions.accept(trade.order, trade.terms_hash)
     desk.reverts("OrderInvalidStatus", accept, trade.seller)
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, ""), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, ""), trade.buyer)
     desk.reverts("OrderUnauthorized", accept, trade.buyer)
 
 
@@ -67,7 +67,7 @@ def test_cancel_reverts_for_outsider_and_after_funding(desk: Desk) -> None:
 def test_seller_cancels_unused_quote(desk: Desk) -> None:
     trade = desk.trade()
     desk.send(desk.escrow.functions.cancel(trade.order, trade.terms_hash), trade.seller)
-    fn = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
+    fn = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote())
     desk.reverts("OrderInvalidStatus", fn, trade.buyer, value=trade.price)
 
 
@@ -94,9 +94,7 @@ def test_risk_stage_follows_incoterms_2020(desk: Desk) -> None:
 
 def test_quote_signed_by_someone_else_is_refused(desk: Desk) -> None:
     trade = desk.trade()
-    fn = desk.escrow.functions.fundWithQuote(
-        trade.order, trade.terms, "", trade.quote(signer=trade.buyer)
-    )
+    fn = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote(signer=trade.buyer))
     assert desk.reverts("OrderInvalidSignature", fn, trade.buyer, value=trade.price) == (
         trade.id,
         trade.seller,
@@ -113,7 +111,7 @@ def test_quote_digest_matches_eip712_typed_data(desk: Desk) -> None:
 
 def test_quote_funded_by_outsider_or_with_wrong_value_is_refused(desk: Desk) -> None:
     trade = desk.trade()
-    fn = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
+    fn = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote())
     desk.reverts("OrderUnauthorized", fn, desk.p["outsider"], value=trade.price)
     args = desk.reverts("EscrowWrongPayment", fn, trade.buyer, value=trade.price - 1)
     assert args == (trade.id, trade.price - 1, trade.price)
@@ -128,7 +126,7 @@ def test_fee_on_transfer_token_is_refused(desk: Desk, chain, artifacts) -> None:
     desk.send(token.functions.mint(desk.p["buyer"], 10**20), desk.p["operator"])
     desk.send(token.functions.approve(desk.escrow.address, 2**256 - 1), desk.p["buyer"])
     trade = desk.trade(token=token.address, price=10**18)
-    fn = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
+    fn = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote())
     assert desk.reverts("EscrowTokenShortfall", fn, trade.buyer) == (trade.id, 99 * 10**16, 10**18)
 
 
@@ -141,7 +139,7 @@ def test_false_returning_token_is_refused_by_safe_erc20(desk: Desk, chain, artif
     desk.send(token.functions.mint(desk.p["buyer"], 10**18), desk.p["operator"])
     desk.send(token.functions.approve(desk.escrow.address, 2**256 - 1), desk.p["buyer"])
     trade = desk.trade(token=token.address, price=2 * 10**18)  # more than the buyer holds
-    fn = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
+    fn = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote())
     assert desk.reverts("SafeERC20FailedOperation", fn, trade.buyer) == (token.address,)
 
 
@@ -165,9 +163,7 @@ def test_fund_with_permit_needs_no_approval(desk: Desk, chain) -> None:
     )
     p = (deadline, v, r, s)
     desk.send(
-        desk.escrow.functions.fundWithQuoteAndPermit(
-            trade.order, trade.terms, "", trade.quote(), p
-        ),
+        desk.escrow.functions.fundWithQuoteAndPermit(trade.form, "", trade.quote(), p),
         buyer,
     )
     assert trade.status() == "funded"
@@ -179,11 +175,9 @@ def test_pause_blocks_new_business_but_not_settlement_or_withdrawal(desk: Desk) 
     desk.quote_and_fund(live)
     desk.send(desk.escrow.functions.pause(), desk.p["operator"])
     fresh = desk.trade()
-    fn = desk.escrow.functions.fundWithQuote(fresh.order, fresh.terms, "", fresh.quote())
+    fn = desk.escrow.functions.fundWithQuote(fresh.form, "", fresh.quote())
     desk.reverts("EnforcedPause", fn, fresh.buyer, value=fresh.price)
-    desk.reverts(
-        "EnforcedPause", desk.escrow.functions.register(fresh.order, fresh.terms, ""), fresh.buyer
-    )
+    desk.reverts("EnforcedPause", desk.escrow.functions.register(fresh.form, ""), fresh.buyer)
     desk.record(live, "picked_up")
     desk.confirm(live)
     assert live.status() == "completed"
@@ -228,7 +222,7 @@ def test_reverting_seller_is_credited_and_withdraws_elsewhere(desk: Desk, chain,
     trade = desk.trade(seller=wall.address)
     digest = desk.escrow.functions.quoteDigest(trade.id).call()
     # a contract seller quotes through ERC-1271; this one cannot, so it registers and accepts
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, ""), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, ""), trade.buyer)
     desk.send(
         wall.functions.act(
             desk.escrow.address, desk.escrow.encode_abi("accept", [trade.order, trade.terms_hash])
@@ -257,7 +251,7 @@ def test_reentering_seller_cannot_reenter_and_is_paid_once(desk: Desk, chain, ar
     seller = desk.p["seller"]
     thief, _ = deploy_contract(chain, artifacts["ReenteringReceiver"], [], sender=seller)
     trade = desk.trade(seller=thief.address)
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, ""), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, ""), trade.buyer)
     desk.send(
         thief.functions.act(
             desk.escrow.address, desk.escrow.encode_abi("accept", [trade.order, trade.terms_hash])
@@ -307,15 +301,13 @@ def test_only_the_right_recorder_records(desk: Desk) -> None:
         ("inspection_passed", trade.carrier),
     ):
         args = desk.reverts(
-            "TrackerUnauthorized", record(trade.order, trade.terms, trade.checkpoint(kind)), wrong
+            "TrackerUnauthorized", record(trade.form, trade.checkpoint(kind)), wrong
         )
         assert args[1] == wrong
-    desk.send(
-        record(trade.order, trade.terms, trade.checkpoint("inspection_passed")), desk.p["inspector"]
-    )
+    desk.send(record(trade.form, trade.checkpoint("inspection_passed")), desk.p["inspector"])
     desk.reverts(
         "TrackerInvalidKind",
-        record(trade.order, trade.terms, (16, b"CNSHA", b"\0" * 32, "")),
+        record(trade.form, (16, b"CNSHA", b"\0" * 32, "")),
         trade.carrier,
     )
 
@@ -326,7 +318,7 @@ def test_stages_never_go_back(desk: Desk) -> None:
     desk.record(trade, "loaded")
     args = desk.reverts(
         "EscrowStageNotForward",
-        desk.tracker.functions.record(trade.order, trade.terms, trade.checkpoint("picked_up")),
+        desk.tracker.functions.record(trade.form, trade.checkpoint("picked_up")),
         trade.carrier,
     )
     assert args == (trade.id, 4, 2)
@@ -338,12 +330,12 @@ def test_checkpoint_on_unfunded_order_is_refused(desk: Desk) -> None:
     trade = desk.trade()
     desk.reverts(
         "OrderInvalidStatus",
-        desk.tracker.functions.record(trade.order, trade.terms, trade.checkpoint("booked")),
+        desk.tracker.functions.record(trade.form, trade.checkpoint("booked")),
         trade.carrier,
     )
     desk.reverts(
         "TrackerOrderInactive",
-        desk.tracker.functions.record(trade.order, trade.terms, trade.checkpoint("exception")),
+        desk.tracker.functions.record(trade.form, trade.checkpoint("exception")),
         trade.carrier,
     )
 
@@ -372,22 +364,22 @@ def test_signed_checkpoint_is_relayed_once(desk: Desk, chain) -> None:
     relayer = desk.p["outsider"]
     desk.reverts(
         "TrackerInvalidSignature",
-        signed(other.order, other.terms, cp, customs, deadline, 0, sig),
+        signed(other.form, cp, customs, deadline, 0, sig),
         relayer,
     )
     assert desk.reverts(
         "TrackerNonceMismatch",
-        signed(trade.order, trade.terms, cp, customs, deadline, 1, sig),
+        signed(trade.form, cp, customs, deadline, 1, sig),
         relayer,
     ) == (customs, 0, 1)
-    desk.send(signed(trade.order, trade.terms, cp, customs, deadline, 0, sig), relayer)
+    desk.send(signed(trade.form, cp, customs, deadline, 0, sig), relayer)
     assert desk.tracker.functions.checkpointNonce(customs, trade.id).call() == 1
     # Each order keeps its own sequence per signer.
     assert desk.tracker.functions.checkpointNonce(customs, other.id).call() == 0
     digest = desk.tracker.functions.checkpointDigest(trade.id, cp, deadline, 0).call()
     assert desk.reverts(
         "TrackerSignatureUsed",
-        signed(trade.order, trade.terms, cp, customs, deadline, 0, sig),
+        signed(trade.form, cp, customs, deadline, 0, sig),
         relayer,
     ) == (digest,)
     late = trade.checkpoint("delivered")
@@ -395,13 +387,13 @@ def test_signed_checkpoint_is_relayed_once(desk: Desk, chain) -> None:
     desk.time_travel(2 * DAY)
     desk.reverts(
         "TrackerSignatureExpired",
-        signed(trade.order, trade.terms, late, trade.carrier, deadline, 0, sig),
+        signed(trade.form, late, trade.carrier, deadline, 0, sig),
         relayer,
     )
     bogus = trade.sign_checkpoint(desk.p["outsider"], late, deadline + 5 * DAY)
     desk.reverts(
         "TrackerUnauthorized",
-        signed(trade.order, trade.terms, late, desk.p["outsider"], deadline + 5 * DAY, 0, bogus),
+        signed(trade.form, late, desk.p["outsider"], deadline + 5 * DAY, 0, bogus),
         relayer,
     )
 
@@ -415,9 +407,7 @@ def test_malleated_checkpoint_signature_is_refused(desk: Desk, chain) -> None:
     sig = trade.sign_checkpoint(trade.carrier, cp, deadline)
     r, s, v = sig[:32], int.from_bytes(sig[32:64], "big"), sig[64]
     flipped = r + (n - s).to_bytes(32, "big") + bytes([55 - v])
-    fn = desk.tracker.functions.recordSigned(
-        trade.order, trade.terms, cp, trade.carrier, deadline, 0, flipped
-    )
+    fn = desk.tracker.functions.recordSigned(trade.form, cp, trade.carrier, deadline, 0, flipped)
     desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"])
 
 
@@ -426,18 +416,16 @@ def test_malleated_checkpoint_signature_is_refused(desk: Desk, chain) -> None:
 
 def test_dispute_guards(desk: Desk) -> None:
     trade = desk.trade()
-    open_ = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    open_ = desk.escrow.functions.dispute(trade.form, "")
     desk.reverts("OrderInvalidStatus", open_, trade.buyer, value=desk.cost())
     desk.quote_and_fund(trade)
     desk.reverts("OrderUnauthorized", open_, desk.p["outsider"], value=desk.cost())
     desk.reverts("EscrowWrongPayment", open_, trade.buyer, value=1)
     desk.dispute(trade)
-    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    pay = desk.escrow.functions.payArbitrationFee(trade.form)
     desk.reverts("OrderUnauthorized", pay, trade.buyer, value=desk.cost())
     desk.reverts("EscrowWrongPayment", pay, trade.seller, value=0)
-    desk.send(
-        desk.escrow.functions.submitEvidence(trade.order, trade.terms, "ipfs://photo"), trade.seller
-    )
+    desk.send(desk.escrow.functions.submitEvidence(trade.form, "ipfs://photo"), trade.seller)
     dispute_id = desk.pay_fee(trade)
     desk.reverts("EscrowFeeAlreadyPaid", pay, trade.seller, value=desk.cost())
     desk.reverts(
@@ -461,7 +449,7 @@ def test_no_party_can_open_a_dispute_its_panel_could_not_hear(desk: Desk) -> Non
     ):
         trade = desk.trade(panel=panel)
         desk.quote_and_fund(trade)
-        open_ = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+        open_ = desk.escrow.functions.dispute(trade.form, "")
         desk.reverts(error, open_, trade.seller, value=desk.cost())
         desk.reverts(error, open_, trade.buyer, value=desk.cost())
 
@@ -476,13 +464,9 @@ def test_an_arbitrator_reusing_a_dispute_id_is_refused(desk: Desk, chain, artifa
     first, second = (desk.trade(arbitrator=impostor.address) for _ in range(2))
     for trade in (first, second):
         desk.quote_and_fund(trade)
-        desk.send(
-            desk.escrow.functions.dispute(trade.order, trade.terms, ""), trade.buyer, value=cost
-        )
-    desk.send(
-        desk.escrow.functions.payArbitrationFee(first.order, first.terms), first.seller, value=cost
-    )
-    pay = desk.escrow.functions.payArbitrationFee(second.order, second.terms)
+        desk.send(desk.escrow.functions.dispute(trade.form, ""), trade.buyer, value=cost)
+    desk.send(desk.escrow.functions.payArbitrationFee(first.form), first.seller, value=cost)
+    pay = desk.escrow.functions.payArbitrationFee(second.form)
     assert desk.reverts("EscrowDisputeIdTaken", pay, second.seller, value=cost) == (
         impostor.address,
         0,
@@ -502,7 +486,7 @@ def test_dispute_after_inspection_window_is_refused(desk: Desk) -> None:
     desk.time_travel(3 * DAY + 1)
     desk.reverts(
         "EscrowDeadlinePassed",
-        desk.escrow.functions.dispute(trade.order, trade.terms, ""),
+        desk.escrow.functions.dispute(trade.form, ""),
         trade.buyer,
         value=desk.cost(),
     )

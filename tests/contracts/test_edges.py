@@ -45,7 +45,7 @@ def both_sides(desk: Desk, last_refused: int, refused: Any, error: str, sender: 
 
 def test_ship_by_refund_is_due_exactly_one_second_after_the_ship_by_date(desk: Desk) -> None:
     trade, at = funded(desk, token=desk.usdc.address, price=PRICE, ship_within=7 * DAY)
-    refund = desk.escrow.functions.refund(trade.order, trade.terms)
+    refund = desk.escrow.functions.refund(trade.form)
     desk.at(at + 7 * DAY)
     args = desk.reverts("EscrowDeadlineNotReached", refund, trade.buyer)
     assert args == (trade.id, at + 7 * DAY)
@@ -66,7 +66,7 @@ def test_a_pickup_at_the_ship_by_second_is_on_time_and_a_second_later_is_late(de
         ]
         assert trade.state()["picked_up_late"] is bool(late)
         assert paid == ([] if late else [ETHER * 3 // 10])  # a late pickup pays no tranche
-        assert desk.escrow.functions.refundDue(trade.order, trade.terms).call() is bool(late)
+        assert desk.escrow.functions.refundDue(trade.form).call() is bool(late)
 
 
 def test_deliver_by_refund_under_d_terms_at_the_exact_second(desk: Desk) -> None:
@@ -79,7 +79,7 @@ def test_deliver_by_refund_under_d_terms_at_the_exact_second(desk: Desk) -> None
         milestones=[("picked_up", 2500)],
     )
     desk.record(trade, "picked_up")
-    refund = desk.escrow.functions.refund(trade.order, trade.terms)
+    refund = desk.escrow.functions.refund(trade.form)
     desk.at(at + 40 * DAY)
     assert desk.reverts("EscrowDeadlineNotReached", refund, trade.buyer) == (
         trade.id,
@@ -97,7 +97,7 @@ def test_only_d_terms_let_the_buyer_reclaim_after_a_late_delivery(desk: Desk) ->
         trade, at = funded(desk, incoterm=incoterm, ship_within=DAY, deliver_within=2 * DAY)
         desk.record(trade, "picked_up")
         desk.at(at + 2 * DAY + 1)
-        refund = desk.escrow.functions.refund(trade.order, trade.terms)
+        refund = desk.escrow.functions.refund(trade.form)
         if refundable:
             desk.send(refund, trade.buyer)
             assert trade.status() == "refunded"
@@ -130,7 +130,7 @@ def test_settle_opens_one_second_after_the_inspection_window(desk: Desk) -> None
     trade, _ = funded(desk, price=ETHER, inspection=3 * DAY)
     desk.record(trade, "delivered")
     delivered = int(trade.state()["delivered_at"])
-    settle = desk.escrow.functions.settle(trade.order, trade.terms)
+    settle = desk.escrow.functions.settle(trade.form)
     both_sides(desk, delivered + 3 * DAY, settle, "EscrowDeadlineNotReached", desk.p["outsider"])
     before = desk.balance(trade.seller)
     desk.settle(trade)
@@ -144,7 +144,7 @@ def test_dispute_is_open_until_the_last_second_of_the_inspection_window(desk: De
     ends = int(trade.state()["delivered_at"]) + 3 * DAY
     snapshot = desk.chain.snapshot()
     desk.at(ends + 1)
-    fn = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    fn = desk.escrow.functions.dispute(trade.form, "")
     args = desk.reverts("EscrowDeadlinePassed", fn, trade.buyer, value=desk.cost())
     assert args == (trade.id, ends)
     desk.chain.revert(snapshot)
@@ -161,7 +161,7 @@ def test_a_late_delivery_refund_is_open_until_the_last_second_of_the_inspection_
     desk.at(at + 10 * DAY + 1)
     desk.record(trade, "delivered")  # a second late: the refund is the buyer's choice
     ends = int(trade.state()["delivered_at"]) + DAY
-    refund = desk.escrow.functions.refund(trade.order, trade.terms)
+    refund = desk.escrow.functions.refund(trade.form)
     snapshot = desk.chain.snapshot()
     desk.at(ends + 1)
     assert desk.reverts("EscrowDeadlinePassed", refund, trade.buyer) == (trade.id, ends)
@@ -177,7 +177,7 @@ def test_settle_waits_for_a_hold_to_be_lifted(desk: Desk) -> None:
     desk.record(trade, "delivered")
     desk.record(trade, "hold")
     desk.time_travel(5 * DAY)
-    settle = desk.escrow.functions.settle(trade.order, trade.terms)
+    settle = desk.escrow.functions.settle(trade.form)
     assert desk.reverts("EscrowOnHold", settle, desk.p["outsider"]) == (trade.id,)
     desk.reverts(
         "EscrowOnHold", desk.escrow.functions.confirm(trade.order, trade.terms_hash), trade.buyer
@@ -203,12 +203,12 @@ def test_fee_can_be_paid_until_the_last_second_and_enforced_a_second_later(desk:
     desk.at(deadline)
     desk.pay_fee(trade)
     desk.reverts("EscrowFeeAlreadyPaid", enforce, desk.p["outsider"])
-    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    pay = desk.escrow.functions.payArbitrationFee(trade.form)
     desk.reverts("EscrowFeeAlreadyPaid", pay, trade.seller, value=desk.cost())
     desk.chain.revert(snapshot)
     # Side two: not enforceable at the deadline; a second later the fee is late, the opener wins.
     both_sides(desk, deadline, enforce, "EscrowDeadlineNotReached", desk.p["outsider"])
-    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    pay = desk.escrow.functions.payArbitrationFee(trade.form)
     assert desk.reverts("EscrowDeadlinePassed", pay, trade.seller, value=desk.cost()) == (
         trade.id,
         deadline,
@@ -237,10 +237,10 @@ def test_a_silent_arbitrator_can_be_timed_out_a_second_after_the_ruling_deadline
 
 def test_the_opener_cannot_pay_the_other_side_fee_and_the_payment_is_exact(desk: Desk) -> None:
     trade, _ = funded(desk)
-    fn = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    fn = desk.escrow.functions.dispute(trade.form, "")
     desk.reverts("EscrowWrongPayment", fn, trade.buyer, value=desk.cost() - 1)
     desk.dispute(trade)
-    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    pay = desk.escrow.functions.payArbitrationFee(trade.form)
     desk.reverts("OrderUnauthorized", pay, trade.buyer, value=desk.cost())
     desk.reverts("OrderUnauthorized", pay, desk.p["outsider"], value=desk.cost())
     desk.reverts("EscrowWrongPayment", pay, trade.seller, value=desk.cost() + 1)
@@ -427,7 +427,7 @@ def test_the_largest_deposit_the_escrow_can_count_is_taken_and_a_wei_more_is_ref
     most = 2**72 - 1  # the escrow keeps a dispute's deposit in 72 bits (4,722 ether)
     impostor = _impostor(desk, artifacts, most + 1)
     trade, _ = funded(desk, price=ETHER, arbitrator=impostor.address)
-    open_ = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    open_ = desk.escrow.functions.dispute(trade.form, "")
     args = desk.reverts("EscrowWrongPayment", open_, trade.buyer, value=most + 1)
     assert args == (trade.id, most + 1, most + 1)
     desk.send(impostor.functions.setCost(most), desk.p["operator"])
@@ -448,8 +448,8 @@ def test_a_refunded_fee_is_kept_up_to_what_the_escrow_can_count_and_paid_with_th
     cost = 10**15
     impostor = _impostor(desk, artifacts, cost)
     trade, _ = funded(desk, price=ETHER, arbitrator=impostor.address)
-    desk.send(desk.escrow.functions.dispute(trade.order, trade.terms, ""), trade.buyer, value=cost)
-    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    desk.send(desk.escrow.functions.dispute(trade.form, ""), trade.buyer, value=cost)
+    pay = desk.escrow.functions.payArbitrationFee(trade.form)
     desk.send(pay, trade.seller, value=cost)  # dispute 0 at the impostor
     most = 2**80 - 1  # the escrow keeps a refunded fee in 80 bits (1,208,925 ether)
     rich, donor = desk.chain.accounts[19], desk.chain.accounts[18]
@@ -576,7 +576,7 @@ def test_status_follows_the_stages(desk: Desk) -> None:
     assert trade.status() == "delivered"
     args = desk.reverts(
         "EscrowStageNotForward",
-        desk.tracker.functions.record(trade.order, trade.terms, trade.checkpoint("delivered")),
+        desk.tracker.functions.record(trade.form, trade.checkpoint("delivered")),
         trade.carrier,
     )
     assert args[0] == trade.id
@@ -590,7 +590,7 @@ def test_checkpoints_that_move_no_money_need_an_open_order(desk: Desk) -> None:
     desk.record(trade, "inspection_passed", by=desk.p["inspector"])
     done, _ = funded(desk)
     desk.confirm(done)
-    fn = desk.tracker.functions.record(done.order, done.terms, done.checkpoint("exception"))
+    fn = desk.tracker.functions.record(done.form, done.checkpoint("exception"))
     assert desk.reverts("TrackerOrderInactive", fn, done.carrier) == (done.id,)
 
 
@@ -598,7 +598,7 @@ def test_a_hold_or_a_release_on_an_ended_order_is_refused(desk: Desk) -> None:
     done, _ = funded(desk)
     desk.confirm(done)
     for kind in ("hold", "release"):
-        fn = desk.tracker.functions.record(done.order, done.terms, done.checkpoint(kind))
+        fn = desk.tracker.functions.record(done.form, done.checkpoint(kind))
         args = desk.reverts("OrderInvalidStatus", fn, desk.p["customs"])
         assert args[0] == done.id
     assert done.state()["on_hold"] is False
@@ -615,7 +615,7 @@ def test_pause_never_blocks_a_refund_or_a_withdrawal(desk: Desk) -> None:
     desk.send(desk.escrow.functions.pause(), desk.p["operator"])
     desk.at(at + DAY + 1)
     before = usdc(desk, late.buyer)
-    desk.send(desk.escrow.functions.refund(late.order, late.terms), late.buyer)
+    desk.send(desk.escrow.functions.refund(late.form), late.buyer)
     assert usdc(desk, late.buyer) - before == PRICE
     treasury = desk.p["treasury"]
     fee = PRICE * 200 // 10_000
@@ -648,10 +648,10 @@ def test_withdraw_to_another_address_in_eth(desk: Desk) -> None:
 
 def test_funding_takes_exactly_the_price(desk: Desk) -> None:
     eth = desk.trade(price=ETHER)
-    fn = desk.escrow.functions.fundWithQuote(eth.order, eth.terms, "", eth.quote())
+    fn = desk.escrow.functions.fundWithQuote(eth.form, "", eth.quote())
     desk.reverts("EscrowWrongPayment", fn, eth.buyer, value=ETHER - 1)
     token = desk.trade(token=desk.usdc.address, price=PRICE)
-    fn = desk.escrow.functions.fundWithQuote(token.order, token.terms, "", token.quote())
+    fn = desk.escrow.functions.fundWithQuote(token.form, "", token.quote())
     desk.reverts("EscrowWrongPayment", fn, token.buyer, value=1)
     before = usdc(desk, token.buyer)
     receipt = desk.quote_and_fund(token)
@@ -684,17 +684,17 @@ def test_no_second_payout_and_no_payout_before_its_time(desk: Desk) -> None:
     confirm = desk.escrow.functions.confirm(trade.order, trade.terms_hash)
     desk.reverts("OrderUnauthorized", confirm, trade.seller)
     desk.record(trade, "picked_up")
-    settle = desk.escrow.functions.settle(trade.order, trade.terms)
+    settle = desk.escrow.functions.settle(trade.form)
     desk.time_travel(30 * DAY)
     desk.reverts("OrderInvalidStatus", settle, desk.p["outsider"])  # not delivered
     desk.confirm(trade)
     desk.reverts("OrderInvalidStatus", confirm, trade.buyer)
     desk.reverts("OrderInvalidStatus", settle, desk.p["outsider"])
-    refund = desk.escrow.functions.refund(trade.order, trade.terms)
+    refund = desk.escrow.functions.refund(trade.form)
     desk.reverts("OrderInvalidStatus", refund, trade.buyer)
-    fn = desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    fn = desk.escrow.functions.dispute(trade.form, "")
     desk.reverts("OrderInvalidStatus", fn, trade.buyer, value=desk.cost())
-    pay = desk.escrow.functions.payArbitrationFee(trade.order, trade.terms)
+    pay = desk.escrow.functions.payArbitrationFee(trade.form)
     desk.reverts("OrderInvalidStatus", pay, trade.seller, value=desk.cost())
     enforce = desk.escrow.functions.enforceFeeTimeout(trade.order, trade.terms_hash)
     desk.reverts("OrderInvalidStatus", enforce, desk.p["outsider"])
@@ -729,14 +729,14 @@ def test_evidence_is_logged_only_when_given(desk: Desk) -> None:
 
 def test_terms_uri_is_logged_only_when_given(desk: Desk) -> None:
     trade = desk.trade()
-    register = desk.escrow.functions.register(trade.order, trade.terms, "ipfs://po")
+    register = desk.escrow.functions.register(trade.form, "ipfs://po")
     receipt = desk.send(register, trade.buyer)
     logged = [(e["orderId"], e["uri"]) for e in desk.events(receipt, desk.escrow, "TermsDocument")]
     assert logged == [(trade.id, "ipfs://po")]
     # The registration writes no MetaEvidence: that is the dispute's, off the happy path.
     assert desk.events(receipt, desk.escrow, "MetaEvidence") == []
     bare = desk.trade()
-    receipt = desk.send(desk.escrow.functions.register(bare.order, bare.terms, ""), bare.buyer)
+    receipt = desk.send(desk.escrow.functions.register(bare.form, ""), bare.buyer)
     assert desk.events(receipt, desk.escrow, "TermsDocument") == []
 
 
@@ -763,7 +763,7 @@ def test_every_dispute_has_its_meta_evidence_bound_to_the_signed_terms(desk: Des
     opened = desk.dispute(trade)
     assert desk.events(opened, desk.escrow, "MetaEvidence") == []  # not until it is created
     receipt = desk.send(
-        desk.escrow.functions.payArbitrationFee(trade.order, trade.terms),
+        desk.escrow.functions.payArbitrationFee(trade.form),
         trade.seller,
         value=desk.cost(),
     )
@@ -788,7 +788,7 @@ def test_checkpoint_kinds_out_of_range_are_refused(desk: Desk) -> None:
     trade, _ = funded(desk)
     for kind in (0, 16):
         cp = (kind, b"CNSHA", b"\x00" * 32, "")
-        fn = desk.tracker.functions.record(trade.order, trade.terms, cp)
+        fn = desk.tracker.functions.record(trade.form, cp)
         assert desk.reverts("TrackerInvalidKind", fn, trade.carrier) == (kind,)
     desk.record(trade, "inspection_failed", by=desk.p["inspector"])  # the last kind
 

@@ -57,7 +57,7 @@ def test_the_module_refuses_direct_calls(desk: Desk) -> None:
     trade = desk.trade()
     desk.reverts(
         "EscrowModuleDirectCall",
-        module.functions.dispute(trade.order, trade.terms, ""),
+        module.functions.dispute(trade.form, ""),
         trade.buyer,
         value=desk.cost(),
     )

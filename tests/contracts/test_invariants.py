@@ -70,6 +70,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from tradelane._client.form import pack_order_form
 from tradelane.deploy import DEFAULT_PARAMS
 
 from .arbitration_model import CHOICES, ImpostorModel, PanelModel
@@ -185,6 +186,19 @@ SEEDS: set[bytes] = set()
 HITS: dict[str, Counter[str]] = {}  # backend label -> error name -> refusals predicted and seen
 COUNTS_FILE = Path(__file__).resolve().parents[2] / "build" / "invariant-error-counts.json"
 
+#: Every function that takes an order form, with the arguments after it.
+FORM_CALLS: dict[str, tuple[str, tuple[Any, ...]]] = {
+    "register": ("TradeEscrow", ("",)),
+    "fundWithQuote": ("TradeEscrow", ("", b"")),
+    "settle": ("TradeEscrow", ()),
+    "refund": ("TradeEscrow", ()),
+    "dispute": ("TradeEscrow", ("",)),
+    "payArbitrationFee": ("TradeEscrow", ()),
+    "submitEvidence": ("TradeEscrow", ("x",)),
+    "appeal": ("TradeEscrow", (0,)),
+    "record": ("LogisticsTracker", ((2, b"CNSHA", b"\x00" * 32, ""),)),
+}
+
 
 @dataclass
 class GOrder(OrderHead):
@@ -209,6 +223,12 @@ class GOrder(OrderHead):
     customs: list[str]
     inspectors: list[str]
     carrier: str  # "carrier" or "zero"
+
+    @property
+    def form(self) -> bytes:
+        """The order form the contracts take (packed from the tuples as they are)."""
+        return pack_order_form(self.order, self.terms)
+
     # live state
     status: int = NONE
     stage: int = 0
@@ -713,7 +733,7 @@ class Trade(RuleBasedStateMachine):
             err = "OrderInvalidStatus"
         else:
             err = self._terms_error(o, self.next)
-        out = self._tx(actor, "TradeEscrow", "register", o.order, o.terms, "ipfs://po")
+        out = self._tx(actor, "TradeEscrow", "register", o.form, "ipfs://po")
         if self._expect(out, err, "register"):
             self._registered(o, CREATED)
 
@@ -790,9 +810,7 @@ class Trade(RuleBasedStateMachine):
             err = "OrderInvalidStatus"
         else:
             err = self._terms_error(o, self.next) or self._funding_error(o, value)
-        out = self._tx(
-            actor, "TradeEscrow", "fundWithQuote", o.order, o.terms, "", sig, value=value
-        )
+        out = self._tx(actor, "TradeEscrow", "fundWithQuote", o.form, "", sig, value=value)
         if self._expect(out, err, "fundWithQuote"):
             self._registered(o, FUNDED)
             self._funded(o, out.timestamp)
@@ -912,7 +930,7 @@ class Trade(RuleBasedStateMachine):
         kind = self._kind(o, kind)
         actor = self._who(actor, self._recorder(o, kind))
         err = self._checkpoint_error(o, kind, actor)
-        out = self._tx(actor, "LogisticsTracker", "record", o.order, o.terms, self._cp(kind))
+        out = self._tx(actor, "LogisticsTracker", "record", o.form, self._cp(kind))
         if self._expect(out, err, f"record({kind}) by {actor}"):
             self._checkpoint_effect(o, kind, out.timestamp)
 
@@ -937,8 +955,7 @@ class Trade(RuleBasedStateMachine):
             relayer,
             "LogisticsTracker",
             "recordSigned",
-            o.order,
-            o.terms,
+            o.form,
             s["cp"],
             self.a[s["signer"]],
             s["deadline"],
@@ -1077,7 +1094,7 @@ class Trade(RuleBasedStateMachine):
             err = "EscrowOnHold"
         elif self.next <= o.delivered_at + o.inspection:  # the window's last second included
             err = "EscrowDeadlineNotReached"
-        out = self._tx(actor, "TradeEscrow", "settle", o.order, o.terms)
+        out = self._tx(actor, "TradeEscrow", "settle", o.form)
         if self._expect(out, err, "settle"):
             self._complete(o)
 
@@ -1109,7 +1126,7 @@ class Trade(RuleBasedStateMachine):
             err = "OrderUnauthorized"  # after delivery the refund is the buyer's choice
         else:
             err = self._refund_reason(o, self.next)
-        out = self._tx(actor, "TradeEscrow", "refund", o.order, o.terms)
+        out = self._tx(actor, "TradeEscrow", "refund", o.form)
         if self._expect(out, err, "refund"):
             amount = o.price - o.released()
             o.status = REFUNDED
@@ -1223,9 +1240,7 @@ class Trade(RuleBasedStateMachine):
             err = "EscrowDeadlinePassed"  # Rights 4: on hold, whatever the window
         else:
             err = self._cost_error(o) or (None if value == COST else "EscrowWrongPayment")
-        out = self._tx(
-            actor, "TradeEscrow", "dispute", o.order, o.terms, "ipfs://evidence", value=value
-        )
+        out = self._tx(actor, "TradeEscrow", "dispute", o.form, "ipfs://evidence", value=value)
         if self._expect(out, err, "dispute"):
             o.status, o.buyer_opened = DISPUTED, bool(by_buyer)
             o.fee_deadline, o.deposit = out.timestamp + o.fee_timeout, COST
@@ -1253,7 +1268,7 @@ class Trade(RuleBasedStateMachine):
             err = "EscrowWrongPayment"
         elif o.arbitrator == "impostor":
             err = self.impostor.create_error()
-        out = self._tx(actor, "TradeEscrow", "payArbitrationFee", o.order, o.terms, value=value)
+        out = self._tx(actor, "TradeEscrow", "payArbitrationFee", o.form, value=value)
         if self._expect(out, err, "payArbitrationFee"):
             o.with_arb, o.context, o.second = True, True, COST
             o.ruling_deadline = out.timestamp + (o.ruling_timeout or RULING_DEFAULT)
@@ -1311,7 +1326,7 @@ class Trade(RuleBasedStateMachine):
             err = "OrderUnauthorized"
         elif o.status != DISPUTED:
             err = "OrderInvalidStatus"
-        out = self._tx(actor, "TradeEscrow", "submitEvidence", o.order, o.terms, "ipfs://more")
+        out = self._tx(actor, "TradeEscrow", "submitEvidence", o.form, "ipfs://more")
         self._expect(out, err, "submitEvidence")
 
     # ------------------------------------------------------------------ settlements (issue 12)
@@ -1633,6 +1648,37 @@ class Trade(RuleBasedStateMachine):
             self._expect(out, "EscrowOnlyTracker", "onHold")
 
     @rule(
+        i=st.integers(0, MAX_ORDERS),
+        how=st.sampled_from(["short", "long", "truncated", "dirty_buyer", "dirty_price"]),
+        fn=st.sampled_from(sorted(FORM_CALLS)),
+        actor=actor_st,
+    )
+    @has_orders
+    def broken_form(self, i: int, how: str, fn: str, actor: str) -> None:
+        """An order form that no order has (a byte missing or extra, cut below its fixed
+        part, or a dirty padding byte in its head) is refused by name wherever a form is
+        taken, before anything else is read, and changes nothing."""
+        o = self._pick(i)
+        actor = self._who(actor, "buyer")
+        form = bytearray(o.form)
+        if how == "short":
+            form = form[:-1]
+        elif how == "long":
+            form += b"\x00"
+        elif how == "truncated":
+            form = form[:273]
+        elif how == "dirty_buyer":
+            form[0] = 1
+        else:
+            form[96] = 1  # above the uint96 price
+        contract, args = FORM_CALLS[fn]
+        err = "OrderFormDirtyPadding" if how.startswith("dirty") else "OrderFormMalformed"
+        if self.paused and fn in ("register", "fundWithQuote"):
+            err = "EnforcedPause"
+        out = self._tx(actor, contract, fn, bytes(form), *args)
+        self._expect(out, err, f"{fn} with a {how} form")
+
+    @rule(
         role=st.sampled_from(["CUSTOMS_ROLE", "INSPECTOR_ROLE"]),
         who=st.sampled_from(["customs", "inspector", "outsider"]),
         grant=st.booleans(),
@@ -1928,7 +1974,7 @@ class Trade(RuleBasedStateMachine):
                 offered = [by, 0 if o.offer is None else o.offer[1]]
                 assert table == offered, f"order {k}: settlement {table}, model {offered}"
             if o.status in ACTIVE:  # refundDue answers the rules at the latest block's time
-                due = b.word("TradeEscrow", "refundDue", o.order, o.terms, key=o.id)
+                due = b.word("TradeEscrow", "refundDue", o.form, key=o.id)
                 assert due == (self._refund_reason(o, now) is None), f"order {k} refundDue"
             before, status = self.statuses[k], o.status
             if status != before:
@@ -2280,6 +2326,9 @@ def _tour(m: Trade) -> None:
     step(lambda: m.enforce_fee_timeout(missed, "outsider"))  # the seller wins by default
     step(lambda: m.operator("fee", "operator", 100, 0, 0))
     step(lambda: m.register(order(max_fee=50), "buyer"))  # above the seller's cap
+    for how in ("short", "dirty_price"):
+        k = order()
+        step(lambda k=k, how=how: m.broken_form(k, how, "settle", "outsider"))
 
 
 def test_invariant_tour_and_random_runs_hit_every_error(artifacts) -> None:  # type: ignore[no-untyped-def]

@@ -65,17 +65,17 @@ def test_ship_by_missed_refunds_buyer_in_full(desk: Desk) -> None:
     desk.record(trade, "booked")
     desk.reverts(
         "EscrowDeadlineNotReached",
-        desk.escrow.functions.refund(trade.order, trade.terms),
+        desk.escrow.functions.refund(trade.form),
         desk.p["outsider"],
     )
     desk.time_travel(7 * DAY + 1)
     buyer_before = desk.balance(trade.buyer)
-    desk.send(desk.escrow.functions.refund(trade.order, trade.terms), desk.p["outsider"])
+    desk.send(desk.escrow.functions.refund(trade.form), desk.p["outsider"])
     assert trade.status() == "refunded"
     assert desk.balance(trade.buyer) - buyer_before == ETHER
     desk.reverts(
         "OrderInvalidStatus",
-        desk.escrow.functions.refund(trade.order, trade.terms),
+        desk.escrow.functions.refund(trade.form),
         desk.p["outsider"],
     )
 
@@ -87,7 +87,7 @@ def test_d_term_not_delivered_buyer_reclaims_what_was_not_released(desk: Desk) -
     desk.record(trade, "loaded")
     desk.time_travel(40 * DAY + 1)
     buyer_before = desk.balance(trade.buyer)
-    receipt = desk.send(desk.escrow.functions.refund(trade.order, trade.terms), desk.p["outsider"])
+    receipt = desk.send(desk.escrow.functions.refund(trade.form), desk.p["outsider"])
     assert desk.events(receipt, desk.escrow, "OrderRefunded")[0]["toBuyer"] == 8 * ETHER
     assert desk.balance(trade.buyer) - buyer_before == 8 * ETHER
     assert trade.status() == "refunded"
@@ -101,7 +101,7 @@ def test_f_term_late_delivery_is_paid_after_inspection(desk: Desk) -> None:
     desk.time_travel(40 * DAY + 1)
     args = desk.reverts(
         "EscrowRiskWithBuyer",
-        desk.escrow.functions.refund(trade.order, trade.terms),
+        desk.escrow.functions.refund(trade.form),
         desk.p["outsider"],
     )
     assert args == (trade.id, 8)
@@ -109,7 +109,7 @@ def test_f_term_late_delivery_is_paid_after_inspection(desk: Desk) -> None:
     assert trade.state()["delivered_on_time"] is False
     desk.reverts(
         "EscrowDeadlineNotReached",
-        desk.escrow.functions.settle(trade.order, trade.terms),
+        desk.escrow.functions.settle(trade.form),
         desk.p["outsider"],
     )
     desk.time_travel(3 * DAY + 1)
@@ -170,7 +170,7 @@ def test_fee_timeout_default_gives_opener_everything(desk: Desk) -> None:
     desk.time_travel(2 * DAY + 1)
     desk.reverts(
         "EscrowDeadlinePassed",
-        desk.escrow.functions.payArbitrationFee(trade.order, trade.terms),
+        desk.escrow.functions.payArbitrationFee(trade.form),
         trade.buyer,
         value=desk.cost(),
     )
@@ -202,7 +202,7 @@ def test_customs_hold_freezes_release_until_lifted(desk: Desk) -> None:
 
 def test_cancel_before_funding(desk: Desk) -> None:
     trade = desk.trade(price=ETHER)
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, "ipfs://po"), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, "ipfs://po"), trade.buyer)
     assert trade.status() == "created"
     desk.send(desk.escrow.functions.accept(trade.order, trade.terms_hash), trade.seller)
     desk.send(desk.escrow.functions.cancel(trade.order, trade.terms_hash), trade.seller)
@@ -218,14 +218,14 @@ def test_cancel_before_funding(desk: Desk) -> None:
 def test_quote_replay_is_refused(desk: Desk) -> None:
     trade = desk.trade(price=ETHER)
     desk.quote_and_fund(trade)
-    fn = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "ipfs://po", trade.quote())
+    fn = desk.escrow.functions.fundWithQuote(trade.form, "ipfs://po", trade.quote())
     args = desk.reverts("OrderInvalidStatus", fn, trade.buyer, value=ETHER)
     assert args[0] == trade.id
 
 
 def test_register_accept_fund_path_then_confirm(desk: Desk) -> None:
     trade: Trade = desk.trade(token=desk.usdc.address, price=500 * USDC_UNIT)
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, ""), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, ""), trade.buyer)
     desk.send(desk.escrow.functions.accept(trade.order, trade.terms_hash), trade.seller)
     desk.send(desk.escrow.functions.fund(trade.order, trade.terms_hash), trade.buyer)
     assert trade.status() == "funded"

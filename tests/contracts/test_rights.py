@@ -16,11 +16,11 @@ ETHER = 10**18
 
 
 def _refund(desk: Desk, trade):
-    return desk.escrow.functions.refund(trade.order, trade.terms)
+    return desk.escrow.functions.refund(trade.form)
 
 
 def _dispute(desk: Desk, trade):
-    return desk.escrow.functions.dispute(trade.order, trade.terms, "")
+    return desk.escrow.functions.dispute(trade.form, "")
 
 
 def _released(desk: Desk, receipt) -> list[dict]:
@@ -44,7 +44,7 @@ def test_a_late_pickup_is_recorded_pays_nothing_and_the_refund_stays(desk: Desk)
     )
     assert desk.events(receipt, desk.tracker, "CheckpointRecorded")  # it happened; it is recorded
     assert _released(desk, desk.record(trade, "loaded")) == []  # nor any later stage
-    assert desk.escrow.functions.refundDue(trade.order, trade.terms).call()
+    assert desk.escrow.functions.refundDue(trade.form).call()
     # The seller cannot take the refund away by a dispute it would win by default.
     desk.reverts("EscrowRefundDue", _dispute(desk, trade), trade.seller, value=desk.cost())
     before = desk.balance(trade.buyer)
@@ -73,7 +73,7 @@ def test_after_a_late_pickup_the_delivered_goods_leave_the_buyer_the_choice(desk
     desk.time_travel(3 * DAY + 60)
     # Past the inspection window it lapsed: the seller is paid as usual.
     desk.reverts("EscrowDeadlinePassed", _refund(desk, trade), trade.buyer)
-    assert not desk.escrow.functions.refundDue(trade.order, trade.terms).call()
+    assert not desk.escrow.functions.refundDue(trade.form).call()
     before = desk.balance(trade.seller)
     desk.settle(trade)
     assert desk.balance(trade.seller) - before == ETHER
@@ -137,7 +137,7 @@ def test_a_clearance_before_pickup_pays_nothing_and_does_not_block_the_pickup(de
     assert trade.state()["status"] == "in_transit"
     desk.reverts(
         "EscrowStageNotForward",
-        desk.tracker.functions.record(trade.order, trade.terms, trade.checkpoint("export_cleared")),
+        desk.tracker.functions.record(trade.form, trade.checkpoint("export_cleared")),
         desk.p["customs"],
     )
 
@@ -175,17 +175,17 @@ def test_only_the_orders_own_customs_and_inspectors_record_on_it(desk: Desk) -> 
     # The accredited customs authority is not this order's: its role does not reach it.
     desk.reverts(
         "TrackerUnauthorized",
-        record(named.order, named.terms, named.checkpoint("hold")),
+        record(named.form, named.checkpoint("hold")),
         desk.p["customs"],
     )
     desk.reverts(
         "TrackerUnauthorized",
-        record(named.order, named.terms, named.checkpoint("inspection_passed")),
+        record(named.form, named.checkpoint("inspection_passed")),
         desk.p["inspector"],
     )
     # The named one records without any role.
-    desk.send(record(named.order, named.terms, named.checkpoint("export_cleared")), outsider)
-    desk.send(record(named.order, named.terms, named.checkpoint("inspection_passed")), outsider)
+    desk.send(record(named.form, named.checkpoint("export_cleared")), outsider)
+    desk.send(record(named.form, named.checkpoint("inspection_passed")), outsider)
     assert named.state()["clearance"] == "export_cleared"
     # A role granted today does not reach an order funded yesterday.
     funded = desk.trade()  # names the accredited customs only
@@ -193,7 +193,7 @@ def test_only_the_orders_own_customs_and_inspectors_record_on_it(desk: Desk) -> 
     desk.send(desk.tracker.functions.grantRole(customs_role, outsider), operator)
     desk.reverts(
         "TrackerUnauthorized",
-        record(funded.order, funded.terms, funded.checkpoint("hold")),
+        record(funded.form, funded.checkpoint("hold")),
         outsider,
     )
     # Revoking the accreditation does not stop a customs authority an order names.
@@ -207,7 +207,7 @@ def test_only_the_orders_own_customs_and_inspectors_record_on_it(desk: Desk) -> 
 def test_an_order_names_at_most_four_customs_and_four_inspectors(desk: Desk) -> None:
     five = [desk.p["outsider"]] * 5
     trade = desk.trade(customs=five)
-    fund = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
+    fund = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote())
     assert desk.reverts("OrderInvalidRecorders", fund, trade.buyer, value=trade.price) == (
         5,
         1,
@@ -227,11 +227,11 @@ def test_a_hold_stops_the_window_and_its_release_restarts_it_in_full(desk: Desk)
     desk.record(trade, "hold")
     desk.reverts(
         "EscrowHoldUnchanged",
-        desk.tracker.functions.record(trade.order, trade.terms, trade.checkpoint("hold")),
+        desk.tracker.functions.record(trade.form, trade.checkpoint("hold")),
         desk.p["customs"],
     )
     desk.time_travel(30 * DAY)  # far past the window: it does not run on hold
-    settle = desk.escrow.functions.settle(trade.order, trade.terms)
+    settle = desk.escrow.functions.settle(trade.form)
     desk.reverts("EscrowOnHold", settle, desk.p["outsider"])
     desk.record(trade, "release")
     delivered_at = trade.state()["delivered_at"]
@@ -261,9 +261,9 @@ def test_a_quote_caps_the_platform_fee(desk: Desk) -> None:
     operator = desk.p["operator"]
     desk.send(desk.escrow.functions.setFee(150), operator)
     capped = desk.trade(max_fee_bps=100)
-    fund = desk.escrow.functions.fundWithQuote(capped.order, capped.terms, "", capped.quote())
+    fund = desk.escrow.functions.fundWithQuote(capped.form, "", capped.quote())
     assert desk.reverts("OrderFeeAboveCap", fund, capped.buyer, value=capped.price) == (150, 100)
-    register = desk.escrow.functions.register(capped.order, capped.terms, "")
+    register = desk.escrow.functions.register(capped.form, "")
     desk.reverts("OrderFeeAboveCap", register, capped.buyer)
     desk.send(desk.escrow.functions.setFee(100), operator)
     desk.send(fund, capped.buyer, value=capped.price)
@@ -302,17 +302,17 @@ def test_signed_holds_and_releases_keep_their_order_and_can_be_revoked(desk: Des
     # A relayer holding both cannot play the release before the hold.
     assert desk.reverts(
         "TrackerNonceMismatch",
-        signed(trade.order, trade.terms, release, customs, deadline, 1, release_sig),
+        signed(trade.form, release, customs, deadline, 1, release_sig),
         relayer,
     ) == (customs, 0, 1)
-    desk.send(signed(trade.order, trade.terms, hold, customs, deadline, 0, hold_sig), relayer)
+    desk.send(signed(trade.form, hold, customs, deadline, 0, hold_sig), relayer)
     # Customs changes its mind: the release it signed is cancelled before anyone relays it.
     revoke = desk.tracker.functions.revokeCheckpointNonces(trade.id, 2)
     receipt = desk.send(revoke, customs)
     assert desk.events(receipt, desk.tracker, "CheckpointNoncesRevoked")[0]["next"] == 2
     desk.reverts(
         "TrackerSignatureUsed",
-        signed(trade.order, trade.terms, release, customs, deadline, 1, release_sig),
+        signed(trade.form, release, customs, deadline, 1, release_sig),
         relayer,
     )
     assert trade.state()["on_hold"] is True
@@ -368,7 +368,7 @@ def test_an_arbitrator_that_never_rules_cannot_freeze_the_order(desk: Desk) -> N
 def test_the_ruling_timeout_is_bounded_and_defaults_to_180_days(desk: Desk) -> None:
     for bad in (29 * DAY, 731 * DAY):
         trade = desk.trade(ruling_timeout=bad)
-        fund = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
+        fund = desk.escrow.functions.fundWithQuote(trade.form, "", trade.quote())
         assert desk.reverts("OrderInvalidRulingTimeout", fund, trade.buyer, value=trade.price) == (
             bad,
             30 * DAY,
@@ -387,7 +387,7 @@ def test_terms_name_their_customs_in_the_signed_hash(desk: Desk) -> None:
     trade = desk.trade()
     swapped = desk.trade(nonce=trade.terms[7], customs=[desk.p["outsider"]])
     assert swapped.id != trade.id
-    fund = desk.escrow.functions.fundWithQuote(swapped.order, swapped.terms, "", trade.quote())
+    fund = desk.escrow.functions.fundWithQuote(swapped.form, "", trade.quote())
     desk.reverts("OrderInvalidSignature", fund, trade.buyer, value=trade.price)
     assert encode(["address[]"], [[desk.p["customs"]]]) != b""
     assert trade.token == ETH

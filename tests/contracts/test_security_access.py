@@ -49,13 +49,9 @@ class World:
             "arbitrator": p["arbitrators"][0]
         }
         self.created = desk.trade()
-        desk.send(
-            desk.escrow.functions.register(self.created.order, self.created.terms, ""), p["buyer"]
-        )
+        desk.send(desk.escrow.functions.register(self.created.form, ""), p["buyer"])
         self.accepted = desk.trade()
-        desk.send(
-            desk.escrow.functions.register(self.accepted.order, self.accepted.terms, ""), p["buyer"]
-        )
+        desk.send(desk.escrow.functions.register(self.accepted.form, ""), p["buyer"])
         desk.send(
             desk.escrow.functions.accept(self.accepted.order, self.accepted.terms_hash), p["seller"]
         )
@@ -109,7 +105,7 @@ ESCROW: dict[str, Row] = {
     "register": Row(
         BUYER,
         "OrderUnauthorized",
-        lambda w, r: (_esc(w).register(w.fresh.order, w.fresh.terms, ""), 0),
+        lambda w, r: (_esc(w).register(w.fresh.form, ""), 0),
     ),
     "accept": Row(
         frozenset({"seller"}),
@@ -138,7 +134,7 @@ ESCROW: dict[str, Row] = {
         BUYER,
         "OrderUnauthorized",
         lambda w, r: (
-            _esc(w).fundWithQuote(w.fresh.order, w.fresh.terms, "", w.fresh.quote()),
+            _esc(w).fundWithQuote(w.fresh.form, "", w.fresh.quote()),
             w.fresh.price,
         ),
     ),
@@ -146,9 +142,7 @@ ESCROW: dict[str, Row] = {
         BUYER,
         "OrderUnauthorized",
         lambda w, r: (
-            _esc(w).fundWithQuoteAndPermit(
-                w.fresh.order, w.fresh.terms, "", w.fresh.quote(), w.permit()
-            ),
+            _esc(w).fundWithQuoteAndPermit(w.fresh.form, "", w.fresh.quote(), w.permit()),
             0,
         ),
     ),
@@ -160,17 +154,17 @@ ESCROW: dict[str, Row] = {
     "dispute": Row(
         PARTIES,
         "OrderUnauthorized",
-        lambda w, r: (_esc(w).dispute(w.funded.order, w.funded.terms, ""), w.cost),
+        lambda w, r: (_esc(w).dispute(w.funded.form, ""), w.cost),
     ),
     "payArbitrationFee": Row(
         PARTIES,
         "OrderUnauthorized",
-        lambda w, r: (_esc(w).payArbitrationFee(w.disputed.order, w.disputed.terms), w.cost),
+        lambda w, r: (_esc(w).payArbitrationFee(w.disputed.form), w.cost),
     ),
     "submitEvidence": Row(
         PARTIES,
         "OrderUnauthorized",
-        lambda w, r: (_esc(w).submitEvidence(w.disputed.order, w.disputed.terms, "x"), 0),
+        lambda w, r: (_esc(w).submitEvidence(w.disputed.form, "x"), 0),
     ),
     # Anyone may end what the clock has ended: each reverts on its deadline, never on the caller.
     "settle": Row(ANYONE, "", lambda w, r: (None, 0), "anyone, once the inspection window lapsed"),
@@ -236,7 +230,7 @@ ESCROW: dict[str, Row] = {
     "appeal": Row(
         PARTIES,
         "OrderUnauthorized",
-        lambda w, r: (_esc(w).appeal(w.disputed.order, w.disputed.terms, w.dispute_id), 0),
+        lambda w, r: (_esc(w).appeal(w.disputed.form, w.dispute_id), 0),
     ),
     "onArbitrationRefund": Row(
         frozenset(),
@@ -273,7 +267,7 @@ ESCROW: dict[str, Row] = {
 
 
 def _record(kind: str) -> Callable[[World, str], tuple[Any, int]]:
-    return lambda w, r: (_trk(w).record(w.funded.order, w.funded.terms, _cp(w.funded, kind)), 0)
+    return lambda w, r: (_trk(w).record(w.funded.form, _cp(w.funded, kind)), 0)
 
 
 def _signed(kind: str) -> Callable[[World, str], tuple[Any, int]]:
@@ -283,7 +277,7 @@ def _signed(kind: str) -> Callable[[World, str], tuple[Any, int]]:
         deadline = w.desk.chain.now() + DAY
         nonce = int(_trk(w).checkpointNonce(w.who[r], t.id).call())
         sig = t.sign_checkpoint(w.who[r], cp, deadline, nonce=nonce)
-        return _trk(w).recordSigned(t.order, t.terms, cp, w.who[r], deadline, nonce, sig), 0
+        return _trk(w).recordSigned(t.form, cp, w.who[r], deadline, nonce, sig), 0
 
     return build
 

@@ -69,7 +69,7 @@ def _as(
 def _contract_seller_order(desk: Desk, proxy: Any, **kw: Any) -> Trade:
     """A contract seller cannot quote: the buyer registers, the seller accepts through its owner."""
     trade = desk.trade(seller=proxy.address, **kw)
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, ""), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, ""), trade.buyer)
     _as(desk, proxy, desk.p["seller"], desk.escrow, "accept", [trade.order, trade.terms_hash])
     value = trade.price if trade.token == ETH else 0
     desk.send(desk.escrow.functions.fund(trade.order, trade.terms_hash), trade.buyer, value=value)
@@ -81,21 +81,21 @@ def _every_escrow_call(desk: Desk, trade: Trade, me: str) -> dict[str, bytes]:
     e = desk.escrow
     permit = (desk.chain.now() + DAY, 27, b"\x01" * 32, b"\x02" * 32)
     args: dict[str, list[Any]] = {
-        "register": [trade.order, trade.terms, ""],
+        "register": [trade.form, ""],
         "accept": [trade.order, trade.terms_hash],
         "cancel": [trade.order, trade.terms_hash],
         "fund": [trade.order, trade.terms_hash],
         "fundWithPermit": [trade.order, trade.terms_hash, permit],
-        "fundWithQuote": [trade.order, trade.terms, "", b""],
-        "fundWithQuoteAndPermit": [trade.order, trade.terms, "", b"", permit],
+        "fundWithQuote": [trade.form, "", b""],
+        "fundWithQuoteAndPermit": [trade.form, "", b"", permit],
         "confirm": [trade.order, trade.terms_hash],
-        "settle": [trade.order, trade.terms],
-        "refund": [trade.order, trade.terms],
-        "dispute": [trade.order, trade.terms, ""],
-        "payArbitrationFee": [trade.order, trade.terms],
+        "settle": [trade.form],
+        "refund": [trade.form],
+        "dispute": [trade.form, ""],
+        "payArbitrationFee": [trade.form],
         "enforceFeeTimeout": [trade.order, trade.terms_hash],
         "enforceRulingTimeout": [trade.order, trade.terms_hash],
-        "submitEvidence": [trade.order, trade.terms, "x"],
+        "submitEvidence": [trade.form, "x"],
         "rule": [0, 1],
         "withdraw": [trade.token],
         "withdrawTo": [trade.token, me],
@@ -107,7 +107,7 @@ def _every_escrow_call(desk: Desk, trade: Trade, me: str) -> dict[str, bytes]:
         "release": [trade.order, trade.terms_hash, 1],
         "reimburse": [trade.order, trade.terms_hash, 1],
         "onArbitrationRefund": [0],
-        "appeal": [trade.order, trade.terms, 0],
+        "appeal": [trade.form, 0],
         "setFee": [1],
         "setTreasury": [me],
         "setFeeTimeout": [DAY],
@@ -168,9 +168,7 @@ def test_refusing_seller_never_blocks_the_buyers_payout(desk: Desk, artifacts: A
     trade = _contract_seller_order(desk, wall, price=ETHER)
     desk.dispute(trade)
     cost = desk.cost()
-    receipt = _as(
-        desk, wall, seller, desk.escrow, "payArbitrationFee", [trade.order, trade.terms], value=cost
-    )
+    receipt = _as(desk, wall, seller, desk.escrow, "payArbitrationFee", [trade.form], value=cost)
     (created,) = desk.events(receipt, desk.escrow, "DisputeCreated")
     buyer_before = desk.balance(trade.buyer)
     desk.vote(created["disputeId"], desk.p["arbitrators"][0], 5_000)  # an even split
@@ -219,7 +217,7 @@ def test_fee_on_transfer_token_is_refused_on_every_funding_path(desk: Desk, arti
     desk.send(token.functions.mint(desk.p["buyer"], 10 * ETHER), desk.p["operator"])
     desk.send(token.functions.approve(desk.escrow.address, 2**256 - 1), desk.p["buyer"])
     trade = desk.trade(token=token.address, price=ETHER)
-    desk.send(desk.escrow.functions.register(trade.order, trade.terms, ""), trade.buyer)
+    desk.send(desk.escrow.functions.register(trade.form, ""), trade.buyer)
     desk.send(desk.escrow.functions.accept(trade.order, trade.terms_hash), trade.seller)
     args = desk.reverts(
         "EscrowTokenShortfall",
@@ -252,10 +250,8 @@ def test_outsider_posing_as_arbitrator_rules_nothing_but_its_own_disputes(
     own = desk.trade(arbitrator=impostor.address)
     desk.quote_and_fund(own)
     desk.send(impostor.functions.setNextId(real_id), desk.p["outsider"])  # the same number
-    desk.send(desk.escrow.functions.dispute(own.order, own.terms, ""), own.buyer, value=10**15)
-    desk.send(
-        desk.escrow.functions.payArbitrationFee(own.order, own.terms), own.seller, value=10**15
-    )
+    desk.send(desk.escrow.functions.dispute(own.form, ""), own.buyer, value=10**15)
+    desk.send(desk.escrow.functions.payArbitrationFee(own.form), own.seller, value=10**15)
     assert desk.reverts(
         "EscrowInvalidRuling", rule_on(desk.escrow.address, real_id, 10_002), desk.p["outsider"]
     ) == (10_002,)

@@ -13,8 +13,6 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
-from eth_tester.exceptions import TransactionFailed
-from web3.exceptions import ContractLogicError
 
 from tradelane.deploy import deploy_suite
 
@@ -44,7 +42,7 @@ def _malleate(sig: bytes) -> bytes:
 
 def _fund(desk: Desk, trade: Trade, sig: bytes, escrow: Any = None) -> Any:
     escrow = escrow or desk.escrow
-    return escrow.functions.fundWithQuote(trade.order, trade.terms, "", sig)
+    return escrow.functions.fundWithQuote(trade.form, "", sig)
 
 
 def _second_suite(desk: Desk, artifacts: Any) -> Any:
@@ -150,9 +148,7 @@ def test_withdrawn_quote_cannot_be_funded(desk: Desk) -> None:
 def _relay(
     tracker: Any, trade: Trade, cp: Any, signer: str, deadline: int, nonce: int, sig: bytes
 ) -> Any:
-    return tracker.functions.recordSigned(
-        trade.order, trade.terms, cp, signer, deadline, nonce, sig
-    )
+    return tracker.functions.recordSigned(trade.form, cp, signer, deadline, nonce, sig)
 
 
 def test_checkpoint_signed_for_another_chain_is_refused(desk: Desk) -> None:
@@ -172,7 +168,7 @@ def test_checkpoint_signed_for_another_tracker_is_refused(desk: Desk, artifacts:
     other_trade = Trade(trade.order, trade.terms, trade.terms_hash, trade.id, trade.desk)
     desk.send(
         other["TradeEscrow"].functions.fundWithQuote(
-            trade.order, trade.terms, "", _quote(trade, contract=other["TradeEscrow"].address)
+            trade.form, "", _quote(trade, contract=other["TradeEscrow"].address)
         ),
         trade.buyer,
         value=trade.price,
@@ -211,52 +207,3 @@ def test_checkpoint_claimed_for_a_signer_who_did_not_sign_is_refused(desk: Desk)
     fn = _relay(desk.tracker, trade, cp, desk.p["customs"], deadline, 0, forged)
     assert desk.reverts("TrackerInvalidSignature", fn, desk.p["outsider"]) == (desk.p["customs"],)
     assert trade.state()["stage"] == "none"
-
-
-# ---------------------------------------------------------------- non-canonical encodings
-
-
-def _dirty_incoterm(desk: Desk, fn: Any, order_words: int, incoterm: int) -> str:
-    """`fn`'s calldata with a high bit set in the terms' incoterm (a uint8 word); the terms
-    are the argument after `order_words` head words."""
-    data = bytes.fromhex(fn._encode_transaction_data()[2:])
-    terms_at = 4 + int.from_bytes(data[4 + 32 * order_words : 4 + 32 * (order_words + 1)], "big")
-    word = terms_at + 2 * 32  # carrier, arbitrator, incoterm
-    assert data[word : word + 32] == incoterm.to_bytes(32, "big")
-    dirty = bytearray(data)
-    dirty[word + 30] |= 0x01  # incoterm 8 (FOB) becomes 0x0108
-    return "0x" + dirty.hex()
-
-
-def _reverts_raw(desk: Desk, to: str, data: str, sender: str) -> bool:
-    """Sends `data` to `to` with a fixed gas limit (no estimation); whether it reverted (in
-    the receipt, or raised by a provider that raises reverts)."""
-    try:
-        tx_hash = desk.w3.eth.send_transaction(
-            {"from": sender, "to": to, "data": data, "gas": 1_000_000}
-        )
-    except (ContractLogicError, TransactionFailed):
-        return True
-    return int(desk.w3.eth.wait_for_transaction_receipt(tx_hash)["status"]) == 0
-
-
-def test_terms_with_dirty_high_bits_are_refused(desk: Desk) -> None:
-    """Terms are hashed straight from calldata (OrderHashing.hashTerms), so a word with dirty
-    high bits hashes to an identifier nobody signed, and registering it fails on the decoder's
-    own check. Neither leaves a trace in storage."""
-    trade = desk.trade()
-    buyer = trade.buyer
-    # a signed quote with a dirty field: the signature is over the clean terms
-    fund = desk.escrow.functions.fundWithQuote(trade.order, trade.terms, "", trade.quote())
-    assert _reverts_raw(
-        desk, desk.escrow.address, _dirty_incoterm(desk, fund, 4, trade.terms[2]), buyer
-    )
-    # registering it (no signature involved) is refused too
-    register = desk.escrow.functions.register(trade.order, trade.terms, "")
-    assert _reverts_raw(
-        desk, desk.escrow.address, _dirty_incoterm(desk, register, 4, trade.terms[2]), buyer
-    )
-    assert trade.status() == "none"
-    # the clean encoding of the same quote is accepted
-    desk.send(fund, buyer, value=trade.price)
-    assert trade.status() == "funded"

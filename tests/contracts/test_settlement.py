@@ -212,11 +212,9 @@ def _impostor_trade(desk: Desk, artifacts: Any, cost: int) -> tuple[Trade, Any]:
 
 def _open(desk: Desk, trade: Trade, impostor: Any, opener: str, other: str) -> None:
     fns = desk.escrow.functions
+    desk.send(fns.dispute(trade.form, ""), opener, value=impostor.functions.cost().call())
     desk.send(
-        fns.dispute(trade.order, trade.terms, ""), opener, value=impostor.functions.cost().call()
-    )
-    desk.send(
-        fns.payArbitrationFee(trade.order, trade.terms),
+        fns.payArbitrationFee(trade.form),
         other,
         value=impostor.functions.cost().call(),
     )
@@ -228,9 +226,9 @@ def test_the_second_payer_gets_back_what_it_paid_after_a_cost_change(
     first, second = 4 * 10**15, 10**15
     trade, impostor = _impostor_trade(desk, artifacts, first)
     fns = desk.escrow.functions
-    desk.send(fns.dispute(trade.order, trade.terms, ""), trade.buyer, value=first)
+    desk.send(fns.dispute(trade.form, ""), trade.buyer, value=first)
     desk.send(impostor.functions.setCost(second), desk.p["operator"])
-    desk.send(fns.payArbitrationFee(trade.order, trade.terms), trade.seller, value=second)
+    desk.send(fns.payArbitrationFee(trade.form), trade.seller, value=second)
     s0, b0 = desk.balance(trade.seller), desk.balance(trade.buyer)
     desk.send(impostor.functions.ruleOn(desk.escrow.address, 7, 1), desk.p["outsider"])
     # The seller won in full: the price and exactly its own payment; the buyer the rest of its own.
@@ -291,13 +289,13 @@ def test_a_party_funds_an_appeal_through_the_escrow(desk: Desk, artifacts: Any) 
     trade, impostor = _impostor_trade(desk, artifacts, cost)
     fns = desk.escrow.functions
     desk.reverts(  # no dispute with the arbitrator yet
-        "OrderInvalidStatus", fns.appeal(trade.order, trade.terms, 7), trade.buyer, value=1
+        "OrderInvalidStatus", fns.appeal(trade.form, 7), trade.buyer, value=1
     )
     _open(desk, trade, impostor, trade.buyer, trade.seller)
     desk.reverts(  # not this order's dispute
-        "EscrowUnknownDispute", fns.appeal(trade.order, trade.terms, 8), trade.buyer, value=1
+        "EscrowUnknownDispute", fns.appeal(trade.form, 8), trade.buyer, value=1
     )
-    receipt = desk.send(fns.appeal(trade.order, trade.terms, 7), trade.seller, value=5 * cost)
+    receipt = desk.send(fns.appeal(trade.form, 7), trade.seller, value=5 * cost)
     (event,) = desk.events(receipt, desk.escrow, "AppealFunded")
     assert (event["by"], event["disputeId"], event["amount"]) == (trade.seller, 7, 5 * cost)
     assert impostor.functions.appealed().call() == 5 * cost

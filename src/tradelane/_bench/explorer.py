@@ -25,6 +25,7 @@ from eth_account import Account
 
 from tradelane._bench.scale import create_orders, send_and_mine
 from tradelane._bench.throughput import Bench, _connected, setup
+from tradelane._client.form import encode_order_form
 from tradelane._client.views import encode_call
 from tradelane.chain import Chain
 from tradelane.client import TradeClient
@@ -51,7 +52,7 @@ def record_pickups(bench: Bench, trades: list[tuple[Order, Terms]]) -> float:
     raws = []
     for order, terms in trades:
         checkpoint = (int(CheckpointKind.PICKED_UP), b"CNSHA", b"\x01" * 32, "")
-        fn = tracker.functions.record(order.as_tuple(), terms.as_tuple(), checkpoint)
+        fn = tracker.functions.record(encode_order_form(order, terms), checkpoint)
         tx = {
             "to": tracker.address,
             "data": encode_call(fn),

@@ -23,6 +23,7 @@ from web3.contract import Contract
 from web3.logs import DISCARD
 
 from tradelane._client import eip712
+from tradelane._client.form import encode_order_form
 from tradelane.chain import Chain
 from tradelane.compiler import Artifact
 from tradelane.deploy import deploy_contract, deploy_suite
@@ -139,6 +140,10 @@ class GasTrade:
     def terms_hash(self) -> bytes:
         return eip712.terms_hash(self.terms)
 
+    @property
+    def form(self) -> bytes:
+        return encode_order_form(self.order, self.terms)
+
 
 class GasDesk:
     """Sends the flows' transactions with plain web3 and records gas per labelled step."""
@@ -201,13 +206,11 @@ class GasDesk:
         )
 
     def quote_and_fund(self, trade: GasTrade, label: str | None = None) -> Any:
-        o, t = trade.order.as_tuple(), trade.terms.as_tuple()
-        fn = self.escrow.functions.fundWithQuote(o, t, "ipfs://po", self.quote(trade))
+        fn = self.escrow.functions.fundWithQuote(trade.form, "ipfs://po", self.quote(trade))
         value = trade.order.price if trade.order.token == ETH else 0
         return self.send(fn, trade.order.buyer, value=value, label=label)
 
     def quote_and_fund_with_permit(self, trade: GasTrade, label: str | None = None) -> Any:
-        o, t = trade.order.as_tuple(), trade.terms.as_tuple()
         buyer = trade.order.buyer
         deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
         v, r, s = eip712.permit_signature(
@@ -222,7 +225,7 @@ class GasDesk:
             key=self.chain.private_key(buyer),
         )
         fn = self.escrow.functions.fundWithQuoteAndPermit(
-            o, t, "ipfs://po", self.quote(trade), (deadline, v, r, s)
+            trade.form, "ipfs://po", self.quote(trade), (deadline, v, r, s)
         )
         return self.send(fn, buyer, label=label)
 
@@ -230,9 +233,7 @@ class GasDesk:
         customs = kind in ("export_cleared", "import_cleared", "hold", "release")
         sender = self.p["customs"] if customs else trade.terms.carrier
         checkpoint = (int(CheckpointKind[kind.upper()]), b"CNSHA", b"\x00" * 32, "")
-        fn = self.tracker.functions.record(
-            trade.order.as_tuple(), trade.terms.as_tuple(), checkpoint
-        )
+        fn = self.tracker.functions.record(trade.form, checkpoint)
         return self.send(fn, sender, label=label)
 
     def confirm(self, trade: GasTrade, label: str | None = None) -> Any:
@@ -240,7 +241,7 @@ class GasDesk:
         return self.send(fn, trade.order.buyer, label=label)
 
     def settle(self, trade: GasTrade, label: str | None = None) -> Any:
-        fn = self.escrow.functions.settle(trade.order.as_tuple(), trade.terms.as_tuple())
+        fn = self.escrow.functions.settle(trade.form)
         return self.send(fn, self.p["outsider"], label=label)
 
     def cost(self, trade: GasTrade) -> int:
@@ -248,11 +249,11 @@ class GasDesk:
         return int(self.arbitration.functions.arbitrationCost(extra).call())
 
     def dispute(self, trade: GasTrade, label: str | None = None) -> Any:
-        fn = self.escrow.functions.dispute(trade.order.as_tuple(), trade.terms.as_tuple(), "")
+        fn = self.escrow.functions.dispute(trade.form, "")
         return self.send(fn, trade.order.buyer, value=self.cost(trade), label=label)
 
     def pay_fee(self, trade: GasTrade, label: str | None = None) -> int:
-        fn = self.escrow.functions.payArbitrationFee(trade.order.as_tuple(), trade.terms.as_tuple())
+        fn = self.escrow.functions.payArbitrationFee(trade.form)
         receipt = self.send(fn, trade.order.seller, value=self.cost(trade), label=label)
         (event,) = self.escrow.events.DisputeCreated().process_receipt(receipt, errors=DISCARD)
         return int(event["args"]["disputeId"])

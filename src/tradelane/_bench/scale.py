@@ -25,6 +25,7 @@ from eth_account import Account
 
 from tradelane._bench.throughput import PRICE, Bench, _connected, setup
 from tradelane._client import eip712
+from tradelane._client.form import encode_order_form
 from tradelane._client.pipeline import await_receipts, send_raw_in_order
 from tradelane.chain import Chain
 from tradelane.compiler import compile_contracts
@@ -59,7 +60,7 @@ def create_orders(
         if created is not None:
             created.append((order, terms))
         quote = eip712.sign_quote(order, terms, bench.chain_id, escrow.address, seller_key)
-        fn = escrow.functions.fundWithQuote(order.as_tuple(), terms.as_tuple(), "", quote)
+        fn = escrow.functions.fundWithQuote(encode_order_form(order, terms), "", quote)
         tx = {
             "to": escrow.address,
             "data": fn._encode_transaction_data(),

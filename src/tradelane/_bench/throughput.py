@@ -34,6 +34,7 @@ from eth_utils import keccak, to_checksum_address
 from web3 import Web3
 
 from tradelane._client import eip712
+from tradelane._client.form import encode_order_form
 from tradelane._client.pipeline import await_receipts, send_raw_in_order
 from tradelane._client.views import encode_call
 from tradelane.chain import Chain, connect
@@ -198,7 +199,7 @@ def _steps(bench: Bench, nonce: int) -> list[tuple[str, Any, ChecksumAddress, in
     escrow = bench.deployment["TradeEscrow"]
     tracker = bench.deployment["LogisticsTracker"]
     order, terms = bench.order_terms(nonce)
-    o, t = order.as_tuple(), terms.as_tuple()
+    o, form = order.as_tuple(), encode_order_form(order, terms)
     quote = eip712.sign_quote(
         order, terms, bench.chain_id, escrow.address, bench.chain.private_key(bench.seller)
     )
@@ -206,9 +207,9 @@ def _steps(bench: Bench, nonce: int) -> list[tuple[str, Any, ChecksumAddress, in
     pick = (int(CheckpointKind.PICKED_UP), b"CNSHA", b"\x00" * 32, "")
     deliver = (int(CheckpointKind.DELIVERED), b"NLRTM", b"\x00" * 32, "")
     return [
-        ("fund", escrow.functions.fundWithQuote(o, t, "", quote), bench.buyer, PRICE),
-        ("picked_up", tracker.functions.record(o, t, pick), bench.carrier, 0),
-        ("delivered", tracker.functions.record(o, t, deliver), bench.carrier, 0),
+        ("fund", escrow.functions.fundWithQuote(form, "", quote), bench.buyer, PRICE),
+        ("picked_up", tracker.functions.record(form, pick), bench.carrier, 0),
+        ("delivered", tracker.functions.record(form, deliver), bench.carrier, 0),
         ("confirm", escrow.functions.confirm(o, th), bench.buyer, 0),
     ]
 

@@ -1,0 +1,126 @@
+"""The order form (docs/CONTRACTS.md, "The order form"): the one `bytes` argument that carries
+an order and its terms. The Python encoder is the reference; the contracts read the same
+identifier from it as from the EIP-712 structs, and refuse by name every form no order has."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_abi import encode
+
+from tradelane._client import eip712
+from tradelane._client.form import FORM_FIXED, decode_order_form, encode_order_form
+from tradelane.types import Incoterm, Milestone, Order, Stage, Terms
+
+from .desk import ETH, Desk
+
+ADDR = [f"0x{(i * 0x1111111111111111111111111111111111111111) % 2**160:040x}" for i in range(1, 9)]
+
+
+def _terms(**over: Any) -> Terms:
+    from eth_utils import to_checksum_address
+
+    a = [to_checksum_address(x) for x in ADDR]
+    fields: dict[str, Any] = {
+        "carrier": a[2],
+        "arbitrator": a[3],
+        "incoterm": Incoterm.DAP,
+        "ship_within": 7 * 86_400,
+        "deliver_within": 40 * 86_400,
+        "inspection_window": 3 * 86_400,
+        "valid_until": 2**40 + 5,
+        "nonce": 2**255 + 17,
+        "document_hash": bytes(range(32)),
+        "origin": b"CNSHA",
+        "destination": b"DEHAM",
+        "max_fee_bps": 150,
+        "ruling_timeout": 90 * 86_400,
+        "milestones": (Milestone(Stage.PICKED_UP, 3_000), Milestone(Stage.IMPORT_CLEARED, 2_500)),
+        "arbitrator_extra_data": encode(["address[]"], [[a[4]]]),
+        "customs": (a[5], a[6]),
+        "inspectors": (a[7],),
+    }
+    return Terms(**{**fields, **over})
+
+
+def _order() -> Order:
+    from eth_utils import to_checksum_address
+
+    return Order(to_checksum_address(ADDR[0]), to_checksum_address(ADDR[1]), ETH, 2**96 - 1)
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {},
+        {"milestones": (), "arbitrator_extra_data": b"", "customs": (), "inspectors": ()},
+        {"origin": b"\x00" * 5, "valid_until": 0, "nonce": 0},
+    ],
+    ids=["everything", "no-lists", "zeros"],
+)
+def test_the_form_has_the_eip712_identifier_and_round_trips(desk: Desk, over: Any) -> None:
+    order, terms = _order(), _terms(**over)
+    form = encode_order_form(order, terms)
+    m, c, i = len(terms.milestones), len(terms.customs), len(terms.inspectors)
+    assert len(form) == FORM_FIXED + 3 * m + 20 * (c + i) + len(terms.arbitrator_extra_data)
+    assert decode_order_form(form) == (order, terms)
+    got_id, got_terms = desk.escrow.functions.orderFormId(form).call()
+    assert bytes(got_terms) == eip712.terms_hash(terms)
+    assert bytes(got_id) == eip712.order_id(order, terms)
+    # the same identifier as the contract computes from the EIP-712 structs
+    th = desk.escrow.functions.hashTerms(terms.as_tuple()).call()
+    assert bytes(desk.escrow.functions.orderId(order.as_tuple(), th).call()) == bytes(got_id)
+
+
+def _broken(form: bytes, how: str) -> tuple[bytes, str, tuple[Any, ...]]:
+    """A form no order has, the error the contracts give it and that error's arguments."""
+    if how == "short":
+        return form[:-1], "OrderFormMalformed", (len(form) - 1, len(form))
+    if how == "long":
+        return form + b"\x00", "OrderFormMalformed", (len(form) + 1, len(form))
+    if how == "below-fixed":
+        return form[: FORM_FIXED - 1], "OrderFormMalformed", (FORM_FIXED - 1, FORM_FIXED)
+    if how == "empty":
+        return b"", "OrderFormMalformed", (0, FORM_FIXED)
+    word, byte = {"dirty-buyer": (0, 0), "dirty-seller": (1, 11), "dirty-token": (2, 5)}.get(
+        how,
+        (3, 19),  # dirty-price: the last byte above the uint96
+    )
+    dirty = bytearray(form)
+    dirty[32 * word + byte] = 0x80
+    return bytes(dirty), "OrderFormDirtyPadding", ()
+
+
+HOWS = ["short", "long", "below-fixed", "empty", "dirty-buyer", "dirty-seller", "dirty-token"]
+
+
+@pytest.mark.parametrize("how", [*HOWS, "dirty-price"])
+def test_every_malformed_form_is_refused_by_name_and_leaves_no_trace(desk: Desk, how: str) -> None:
+    trade = desk.trade(milestones=[("picked_up", 2_000)])
+    form, error, args = _broken(trade.form, how)
+    escrow = desk.escrow.functions
+    calls = [
+        (escrow.fundWithQuote(form, "", trade.quote()), trade.buyer, trade.price),
+        (escrow.register(form, ""), trade.buyer, 0),
+        (escrow.settle(form), trade.buyer, 0),
+        (escrow.refund(form), trade.buyer, 0),
+        (escrow.dispute(form, ""), trade.buyer, desk.cost()),
+        (desk.tracker.functions.record(form, trade.checkpoint("picked_up")), trade.carrier, 0),
+    ]
+    for fn, sender, value in calls:
+        assert desk.reverts(error, fn, sender, value=value) == args, fn.fn_name
+    assert trade.status() == "none"
+    # the clean form of the same order is funded, and a broken one is still refused after
+    desk.quote_and_fund(trade)
+    assert trade.status() == "funded"
+    fn = desk.tracker.functions.record(form, trade.checkpoint("picked_up"))
+    assert desk.reverts(error, fn, trade.carrier) == args
+    assert trade.state()["stage"] == "none"
+
+
+def test_the_encoder_refuses_what_the_form_cannot_hold() -> None:
+    with pytest.raises(ValueError, match="65,535"):
+        encode_order_form(_order(), _terms(arbitrator_extra_data=b"\x01" * 65_536))
+    with pytest.raises(ValueError, match="counts say"):
+        decode_order_form(encode_order_form(_order(), _terms()) + b"\x00")
