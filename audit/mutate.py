@@ -89,7 +89,7 @@ MONEY_PATHS: dict[str, tuple[str, ...]] = {
     # What both halves share: payouts, shares, the refund rules.
     "contracts/EscrowCore.sol": ("_refundCheck", "_payFee", "_pay", "_released", "_split"),
     # Only the paths that pay: what reaches the escrow's onStage/onHold.
-    "contracts/LogisticsTracker.sol": ("_record", "_schedule"),
+    "contracts/LogisticsTracker.sol": ("_record",),
     "contracts/DisputeArbitration.sol": (
         "vote",
         "ruleByDefault",
@@ -161,8 +161,8 @@ NAMED: tuple[Named, ...] = (
         "ship-by-off-by-one-second",
         "contracts/EscrowCore.sol",
         "_refundCheck",
-        "deadline = fundedAt + terms.shipWithin;",
-        "deadline = fundedAt + terms.shipWithin + 1;",
+        "deadline = fundedAt + OrderForm.shipWithin(form);",
+        "deadline = fundedAt + OrderForm.shipWithin(form) + 1;",
         "the ship-by refund comes one second late",
     ),
     Named(
