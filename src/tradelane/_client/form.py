@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from eth_typing import ChecksumAddress
+
 from tradelane._client.addresses import to_checksum_address
 from tradelane.types import Incoterm, Milestone, Order, Stage, Terms
 
@@ -105,7 +107,7 @@ def decode_order_form(form: bytes) -> tuple[Order, Terms]:
     def num(start: int, size: int) -> int:
         return int.from_bytes(form[start : start + size], "big")
 
-    def addr(start: int) -> str:
+    def addr(start: int) -> ChecksumAddress:
         return to_checksum_address("0x" + form[start : start + 20].hex())
 
     order = Order(buyer=addr(12), seller=addr(44), token=addr(76), price=num(96, 32))
