@@ -19,7 +19,7 @@ import click
 
 from tradelane.errors import TradelaneError
 
-SECTIONS = ("steps", "flows")
+SECTIONS = ("steps", "flows", "calldata")
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,7 @@ def gas(
     measured = {section: result[section] for section in SECTIONS}
     if write:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
-            json.dumps({"steps": measured["steps"], "flows": measured["flows"]}, indent=2) + "\n"
-        )
+        path.write_text(json.dumps(measured, indent=2) + "\n")
     changes = diff_gas(recorded or measured, measured)
     moved = [c for c in changes if c.moved(tolerance)] if recorded is not None else []
     if as_json:

@@ -24,7 +24,12 @@ def bench() -> None:
 
 
 @bench.command()
-@click.option("--json", "as_json", is_flag=True, help='Print {"flows", "steps", "anchors"}.')
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help='Print {"flows", "steps", "calldata", "anchors", "extras"}.',
+)
 def gas(as_json: bool) -> None:
     """Gas per step and per flow on Anvil's default hardfork, beside the anchors."""
     from tradelane._bench import gas as gasbench
@@ -41,10 +46,26 @@ def gas(as_json: bool) -> None:
     flows = Table(
         title="Gas per flow (second trade between the same parties)", title_justify="left"
     )
-    for col, just in (("flow", "left"), ("gas", "right")):
+    for col, just in (
+        ("flow", "left"),
+        ("gas", "right"),
+        ("txs", "right"),
+        ("calldata bytes", "right"),
+        ("of them zero", "right"),
+        ("calldata gas", "right"),
+    ):
         flows.add_column(col, justify=just)  # type: ignore[arg-type]
+    calldata = result["calldata_detail"]
     for name, value in {**result["flows"], **result["extras"]["flows"]}.items():
-        flows.add_row(name, f"{value:,}")
+        data = calldata[name]
+        flows.add_row(
+            name,
+            f"{value:,}",
+            str(data["transactions"]),
+            f"{data['bytes']:,}",
+            f"{data['zero_bytes']:,}",
+            f"{data['gas']:,}",
+        )
     console.print(flows)
     anchors = Table(title="Against the anchors (ours / theirs)", title_justify="left")
     for col, just in (

@@ -44,6 +44,19 @@ def test_gas_reports_every_flow_beside_the_anchors() -> None:
         assert anchor["ours"] == data["flows"][anchor["compare"]]
         assert anchor["ratio"] == pytest.approx(anchor["ours"] / anchor["gas"], abs=1e-3)
     assert data["extras"]["flows"]["happy_erc20_permit"] > 0
+    # Beside the gas, each flow's calldata: what a rollup's data fee follows.
+    assert set(data["calldata"]) == set(data["flows"])
+    detail = data["calldata_detail"]
+    assert set(detail) == set(data["flows"]) | {"happy_erc20_permit"}
+    txs = {"happy_eth": 2, "disputed_eth": 4, "full_cross_border": 6, "settled_eth": 3}
+    for name, expected in txs.items():
+        assert detail[name]["transactions"] == expected, name
+    for name, d in detail.items():
+        assert 0 < d["zero_bytes"] < d["bytes"], name
+        assert d["gas"] == 16 * (d["bytes"] - d["zero_bytes"]) + 4 * d["zero_bytes"]
+        assert d["gas"] < data["flows"].get(name, data["extras"]["flows"].get(name, 0))
+    # Each checkpoint re-sends the order form: the cross-border flow carries the most data.
+    assert max(data["calldata"], key=data["calldata"].get) == "full_cross_border"
     assert data["extras"]["steps"]["fund_with_quote_and_permit_erc20"] > 0
 
 

@@ -158,6 +158,26 @@ class GasDesk:
         self.p = dict(parties)
         self.gas: dict[str, int] = {}
         self._nonce = 0
+        #: (gas, calldata bytes, zero bytes) of each transaction since `begin_run`.
+        self.run: list[tuple[int, int, int]] = []
+        #: Each measured flow's calldata, as `run_calldata` gives it.
+        self.calldata: dict[str, dict[str, int]] = {}
+
+    def begin_run(self) -> None:
+        """Start counting one run of a flow (each flow's last run is the one measured)."""
+        self.run = []
+
+    def run_calldata(self) -> dict[str, int]:
+        """Calldata of the transactions since `begin_run`: bytes, zero bytes, and their gas
+        at the EIP-2028 price (16 a byte, 4 a zero byte), what a rollup's data fee follows."""
+        size = sum(b for _, b, _ in self.run)
+        zeros = sum(z for _, _, z in self.run)
+        return {
+            "transactions": len(self.run),
+            "bytes": size,
+            "zero_bytes": zeros,
+            "gas": 16 * (size - zeros) + 4 * zeros,
+        }
 
     def trade(
         self,
@@ -195,6 +215,8 @@ class GasDesk:
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1:
             raise RuntimeError(f"{fn.fn_name} reverted in a gas flow")
+        data = bytes(self.w3.eth.get_transaction(tx_hash)["input"])
+        self.run.append((int(receipt["gasUsed"]), len(data), data.count(0)))
         if label:
             self.gas[label] = int(receipt["gasUsed"])
         return receipt
@@ -270,6 +292,7 @@ def _labeller(run: int, fmt: str) -> Callable[[str], str | None]:
 def _happy(desk: GasDesk, token: str, price: int, tag: str) -> int:
     total = 0
     for run in range(2):
+        desk.begin_run()
         trade = desk.trade(token=token, price=price)
         label = _labeller(run, "{}_" + tag)
         total = desk.quote_and_fund(trade, label=label("fund_with_quote"))["gasUsed"]
@@ -280,6 +303,7 @@ def _happy(desk: GasDesk, token: str, price: int, tag: str) -> int:
 def _happy_permit(desk: GasDesk, price: int) -> int:
     total = 0
     for run in range(2):
+        desk.begin_run()
         trade = desk.trade(token=desk.usdc.address, price=price)
         label = _labeller(run, "{}_erc20")
         total = desk.quote_and_fund_with_permit(trade, label=label("fund_with_quote_and_permit"))[
@@ -292,6 +316,7 @@ def _happy_permit(desk: GasDesk, price: int) -> int:
 def _disputed_eth(desk: GasDesk) -> int:
     total = 0
     for run in range(2):
+        desk.begin_run()
         trade = desk.trade(price=ETHER)
         label = _labeller(run, "{}_eth")
         total = desk.quote_and_fund(trade)["gasUsed"]
@@ -307,6 +332,7 @@ def _disputed_eth(desk: GasDesk) -> int:
 def _full_cross_border(desk: GasDesk) -> int:
     total = 0
     for run in range(2):
+        desk.begin_run()
         trade = desk.trade(price=ETHER, incoterm="CIF", milestones=[("export_cleared", 3000)])
         label = _labeller(run, "checkpoint_{}")
         total = desk.quote_and_fund(trade)["gasUsed"]
@@ -325,6 +351,7 @@ def _settled_eth(desk: GasDesk) -> int:
     """Fund, the seller proposes 20% back, the buyer accepts: resolved without a court."""
     total = 0
     for run in range(2):
+        desk.begin_run()
         trade = desk.trade(price=ETHER)
         label = _labeller(run, "{}_eth")
         o, h = trade.order.as_tuple(), trade.terms_hash
@@ -343,6 +370,7 @@ def _goodwill_refund_eth(desk: GasDesk) -> int:
     """Fund, the seller refunds 5% of goodwill, the buyer confirms."""
     total = 0
     for run in range(2):
+        desk.begin_run()
         trade = desk.trade(price=ETHER)
         label = _labeller(run, "{}_eth")
         o, h = trade.order.as_tuple(), trade.terms_hash
@@ -354,19 +382,32 @@ def _goodwill_refund_eth(desk: GasDesk) -> int:
     return int(total)
 
 
+def _flow(desk: GasDesk, name: str, flow: Callable[..., int], *args: Any) -> int:
+    """Run one flow; note its last run's calldata, and check that its gas is that run's."""
+    gas = flow(desk, *args)
+    sent = sum(g for g, _, _ in desk.run)
+    if sent != gas:
+        raise RuntimeError(f"flow {name} counts {gas} gas but its last run sent {sent}")
+    desk.calldata[name] = desk.run_calldata()
+    return gas
+
+
 def measure(desk: GasDesk) -> dict[str, dict[str, int]]:
-    """The snapshot's figures: {"steps": {...}, "flows": {...}} (leaves the fee at 1%)."""
+    """The snapshot's figures (leaves the fee at 1%): {"steps": gas, "flows": gas,
+    "calldata": bytes of each flow's transactions}; `desk.calldata` has the detail."""
+    usdc = desk.usdc.address
     flows = {
-        "happy_eth": _happy(desk, ETH, ETHER, "eth"),
-        "happy_erc20": _happy(desk, desk.usdc.address, 12_000 * USDC_UNIT, "erc20"),
-        "disputed_eth": _disputed_eth(desk),
-        "full_cross_border": _full_cross_border(desk),
-        "settled_eth": _settled_eth(desk),
-        "goodwill_refund_eth": _goodwill_refund_eth(desk),
+        "happy_eth": _flow(desk, "happy_eth", _happy, ETH, ETHER, "eth"),
+        "happy_erc20": _flow(desk, "happy_erc20", _happy, usdc, 12_000 * USDC_UNIT, "erc20"),
+        "disputed_eth": _flow(desk, "disputed_eth", _disputed_eth),
+        "full_cross_border": _flow(desk, "full_cross_border", _full_cross_border),
+        "settled_eth": _flow(desk, "settled_eth", _settled_eth),
+        "goodwill_refund_eth": _flow(desk, "goodwill_refund_eth", _goodwill_refund_eth),
     }
     desk.send(desk.escrow.functions.setFee(100), desk.p["operator"])
-    flows["happy_eth_fee"] = _happy(desk, ETH, ETHER, "eth_fee")
-    return {"steps": dict(sorted(desk.gas.items())), "flows": flows}
+    flows["happy_eth_fee"] = _flow(desk, "happy_eth_fee", _happy, ETH, ETHER, "eth_fee")
+    calldata = {name: desk.calldata[name]["bytes"] for name in flows}
+    return {"steps": dict(sorted(desk.gas.items())), "flows": flows, "calldata": calldata}
 
 
 def measure_extras(desk: GasDesk) -> dict[str, dict[str, int]]:
@@ -378,9 +419,12 @@ def measure_extras(desk: GasDesk) -> dict[str, dict[str, int]]:
     desk.send(desk.usdc.functions.approve(desk.escrow.address, 0), desk.p["buyer"])
     desk.send(desk.escrow.functions.setFee(0), desk.p["operator"])
     before = set(desk.gas)
-    flows = {"happy_erc20_permit": _happy_permit(desk, 12_000 * USDC_UNIT)}
+    flows = {
+        "happy_erc20_permit": _flow(desk, "happy_erc20_permit", _happy_permit, 12_000 * USDC_UNIT)
+    }
     steps = {k: v for k, v in desk.gas.items() if k not in before}
-    return {"steps": dict(sorted(steps.items())), "flows": flows}
+    calldata = {name: desk.calldata[name]["bytes"] for name in flows}
+    return {"steps": dict(sorted(steps.items())), "flows": flows, "calldata": calldata}
 
 
 def ratios(flows: Mapping[str, int]) -> dict[str, dict[str, Any]]:
@@ -406,6 +450,8 @@ def run(chain: Chain, artifacts: Mapping[str, Artifact]) -> dict[str, Any]:
     return {
         "flows": measured["flows"],
         "steps": measured["steps"],
+        "calldata": measured["calldata"],
+        "calldata_detail": dict(desk.calldata),
         "anchors": ratios(measured["flows"]),
         "extras": extras,
     }
