@@ -41,7 +41,7 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     /// @inheritdoc IEscrowDisputes
     function dispute(bytes calldata order, string calldata evidence) external payable onlyDelegated nonReentrant {
         Order calldata head = OrderForm.open(order);
-        (bytes32 id,) = OrderForm.ids(order);
+        bytes32 id = OrderForm.id(order);
         OrderState storage state = _orders[id];
         // Check: a party, before settlement, paying the arbitration cost.
         bool byBuyer = _requireParty(id, head);
@@ -213,7 +213,7 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     /// @inheritdoc IEscrowDisputes
     function submitEvidence(bytes calldata order, string calldata evidence) external onlyDelegated {
         Order calldata head = OrderForm.open(order);
-        (bytes32 id,) = OrderForm.ids(order);
+        bytes32 id = OrderForm.id(order);
         // Check:
         _requireParty(id, head);
         _requireStatus(id, _orders[id].status, S_DISPUTED);
@@ -252,7 +252,7 @@ contract EscrowDisputes is IEscrowDisputes, EscrowCore {
     /// @inheritdoc IEscrowDisputes
     function appeal(bytes calldata order, uint256 disputeId) external payable onlyDelegated nonReentrant {
         Order calldata head = OrderForm.open(order);
-        (bytes32 id,) = OrderForm.ids(order);
+        bytes32 id = OrderForm.id(order);
         address arbitrator = OrderForm.arbitrator(order);
         // Check: a party, while this order's dispute is with its arbitrator.
         _requireParty(id, head);

@@ -92,7 +92,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
 
     /// @inheritdoc ILogisticsTracker
     function record(bytes calldata order, Checkpoint calldata checkpoint) external {
-        OrderForm.open(order);
+        OrderForm.check(order);
         (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
         _record(order, termsHash, id, checkpoint, msg.sender);
     }
@@ -106,7 +106,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         uint256 nonce,
         bytes calldata signature
     ) external {
-        OrderForm.open(order);
+        OrderForm.check(order);
         (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
         // Check: in time, in the signer's order, and really the signer's.
         if (block.timestamp > deadline) revert TrackerSignatureExpired(deadline);

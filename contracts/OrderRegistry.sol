@@ -28,7 +28,7 @@ abstract contract OrderRegistry is IOrderRegistry, OrderStorage {
 
     /// @inheritdoc IOrderRegistry
     function orderFormId(bytes calldata order) external pure returns (bytes32 id, bytes32 termsHash) {
-        OrderForm.open(order);
+        OrderForm.check(order);
         return OrderForm.ids(order);
     }
 
@@ -63,7 +63,7 @@ abstract contract OrderRegistry is IOrderRegistry, OrderStorage {
     function register(bytes calldata order, string calldata termsURI) external whenNotPaused returns (bytes32 id) {
         // Check: the buyer registers, the seller accepts.
         Order calldata head = OrderForm.open(order);
-        (id,) = OrderForm.ids(order);
+        id = OrderForm.id(order);
         if (msg.sender != head.buyer) revert OrderUnauthorized(id, msg.sender);
         // Effect:
         _register(id, head, order, termsURI).status = Status.Created;

@@ -157,7 +157,7 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     /// @inheritdoc ITradeEscrow
     function settle(bytes calldata order) external nonReentrant {
         Order calldata head = OrderForm.open(order);
-        (bytes32 id,) = OrderForm.ids(order);
+        bytes32 id = OrderForm.id(order);
         OrderState storage state = _orders[id];
         // Check:
         _requireStatus(id, state.status, S_DELIVERED);
@@ -170,7 +170,7 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     /// @inheritdoc ITradeEscrow
     function refund(bytes calldata order) external nonReentrant {
         Order calldata head = OrderForm.open(order);
-        (bytes32 id,) = OrderForm.ids(order);
+        bytes32 id = OrderForm.id(order);
         OrderState storage state = _orders[id];
         // Check: a deadline missed (before delivery anyone may claim it for the buyer; after a late delivery it
         // is the buyer's choice).
@@ -188,8 +188,8 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
 
     /// @inheritdoc ITradeEscrow
     function refundDue(bytes calldata order) external view returns (bool) {
-        OrderForm.open(order);
-        (bytes32 id,) = OrderForm.ids(order);
+        OrderForm.check(order);
+        bytes32 id = OrderForm.id(order);
         OrderState storage state = _orders[id];
         if ((1 << uint256(state.status)) & S_ACTIVE == 0) return false;
         (uint256 why,) = _refundCheck(state, order);
@@ -297,7 +297,7 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
         string calldata termsURI,
         bytes calldata signature
     ) private returns (bytes32 id, OrderState storage state) {
-        (id,) = OrderForm.ids(form);
+        id = OrderForm.id(form);
         // Check: the order's identifier is its only storage key, so a used quote cannot be funded again.
         if (msg.sender != order.buyer) revert OrderUnauthorized(id, msg.sender);
         if (!_isSellerSignature(order.seller, _hashTypedDataV4(id), signature)) {

@@ -49,6 +49,15 @@ library OrderForm {
 
     /// @notice Reverts unless `f` is a well-formed order form; returns its head as an `Order calldata`.
     function open(bytes calldata f) internal pure returns (Order calldata o) {
+        check(f);
+        assembly ("memory-safe") {
+            o := f.offset
+        }
+    }
+
+    /// @notice Reverts unless `f` is a well-formed order form: exactly as long as its counts say, with clean
+    /// head padding.
+    function check(bytes calldata f) internal pure {
         uint256 length = f.length;
         if (length < FIXED) revert IOrderRegistry.OrderFormMalformed(length, FIXED);
         (uint256 m, uint256 c, uint256 i, uint256 e) = counts(f);
@@ -57,19 +66,25 @@ library OrderForm {
         if (((word(f, 0) | word(f, 32) | word(f, 64)) >> 160) | (word(f, 96) >> 96) != 0) {
             revert IOrderRegistry.OrderFormDirtyPadding();
         }
+    }
+
+    /// @notice The form's order identifier (the form must be well formed: see {open}).
+    function id(bytes calldata f) internal pure returns (bytes32) {
+        Order calldata o;
         assembly ("memory-safe") {
             o := f.offset
         }
+        return OrderHashing.hashOrder(o, hashTerms(f));
     }
 
     /// @notice The form's order identifier and terms hash (the form must be well formed: see {open}).
-    function ids(bytes calldata f) internal pure returns (bytes32 id, bytes32 termsHash) {
+    function ids(bytes calldata f) internal pure returns (bytes32 orderId, bytes32 termsHash) {
         termsHash = hashTerms(f);
         Order calldata o;
         assembly ("memory-safe") {
             o := f.offset
         }
-        id = OrderHashing.hashOrder(o, termsHash);
+        orderId = OrderHashing.hashOrder(o, termsHash);
     }
 
     /// @notice The number of milestones, customs, inspectors and bytes of arbitrator extra data.
