@@ -4,6 +4,7 @@ identifier from it as from the EIP-712 structs, and refuse by name every form no
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -124,3 +125,24 @@ def test_the_encoder_refuses_what_the_form_cannot_hold() -> None:
         encode_order_form(_order(), _terms(arbitrator_extra_data=b"\x01" * 65_536))
     with pytest.raises(ValueError, match="counts say"):
         decode_order_form(encode_order_form(_order(), _terms()) + b"\x00")
+
+
+@pytest.mark.parametrize(
+    ("over", "named"),
+    [
+        ({"ship_within": 2**32}, "terms.ship_within"),
+        ({"valid_until": -1}, "terms.valid_until"),
+        ({"max_fee_bps": 2**16}, "terms.max_fee_bps"),
+        ({"nonce": 2**256}, "terms.nonce"),
+        ({"origin": b"CNSHAI"}, "terms.origin"),
+        ({"document_hash": b"\x01" * 31}, "terms.document_hash"),
+        ({"milestones": (Milestone(Stage.PICKED_UP, 2**16),)}, "terms.milestones[0]"),
+    ],
+)
+def test_the_encoder_names_the_field_that_does_not_fit(over: dict[str, Any], named: str) -> None:
+    # Nothing is truncated or padded on the way: a value the form cannot hold exactly is an error.
+    with pytest.raises(ValueError, match=re.escape(named)):
+        encode_order_form(_order(), _terms(**over))
+    price = Order(_order().buyer, _order().seller, ETH, 2**96)
+    with pytest.raises(ValueError, match=re.escape("order.price")):
+        encode_order_form(price, _terms())

@@ -29,9 +29,51 @@ def _addr(address: str) -> bytes:
     return bytes.fromhex(address[2:])
 
 
+#: (field, size in bytes) of each fixed-size integer of the form, as docs/CONTRACTS.md lays
+#: them out; the head's price is a uint96 in its word.
+_INTEGERS = (
+    ("order.price", 12),
+    ("terms.incoterm", 1),
+    ("terms.ship_within", 4),
+    ("terms.deliver_within", 4),
+    ("terms.inspection_window", 4),
+    ("terms.valid_until", 8),
+    ("terms.nonce", 32),
+    ("terms.max_fee_bps", 2),
+    ("terms.ruling_timeout", 4),
+)
+_BYTES = (("terms.document_hash", 32), ("terms.origin", 5), ("terms.destination", 5))
+
+
+def _check_fits(order: Order, terms: Terms) -> None:
+    """Refuse, naming the field, any value the form's fixed sizes cannot hold exactly."""
+    holders = {"order": order, "terms": terms}
+
+    def value(name: str) -> Any:
+        holder, attr = name.split(".")
+        return getattr(holders[holder], attr)
+
+    for name, size in _INTEGERS:
+        v = int(value(name))
+        if not 0 <= v < 1 << (8 * size):
+            raise ValueError(f"{name} = {v} does not fit the order form's {8 * size}-bit field")
+    for name, size in _BYTES:
+        if len(bytes(value(name))) != size:
+            raise ValueError(
+                f"{name} is {len(bytes(value(name)))} bytes; the order form holds exactly {size}"
+            )
+    for j, m in enumerate(terms.milestones):
+        if not (0 <= int(m.stage) < 256 and 0 <= m.bps < 1 << 16):
+            raise ValueError(f"terms.milestones[{j}] = {m} does not fit (stage uint8, bps uint16)")
+
+
 def encode_order_form(order: Order, terms: Terms) -> bytes:
     """The order form of `order` with `terms` (what register, fundWithQuote, settle, refund,
-    record and the dispute functions take as `order`)."""
+    record and the dispute functions take as `order`), laid out as docs/CONTRACTS.md says.
+
+    Raises ValueError naming the field when a value does not fit its bytes exactly (the
+    contracts' own rules, such as the windows or the milestone total, are theirs to check)."""
+    _check_fits(order, terms)
     return pack_order_form(order.as_tuple(), terms.as_tuple())
 
 
