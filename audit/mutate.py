@@ -65,8 +65,8 @@ MONEY_PATHS: dict[str, tuple[str, ...]] = {
         "confirm",
         "settle",
         "refund",
-        "onStage",
-        "onHold",
+        "stageReported",
+        "holdReported",
         "_fund",
         "_complete",
         "_releaseDue",
@@ -88,7 +88,7 @@ MONEY_PATHS: dict[str, tuple[str, ...]] = {
     ),
     # What both halves share: payouts, shares, the refund rules.
     "contracts/EscrowCore.sol": ("_refundCheck", "_payFee", "_pay", "_released", "_split"),
-    # Only the paths that pay: what reaches the escrow's onStage/onHold.
+    # Only the paths that pay: what reaches the escrow's stageReported/holdReported.
     "contracts/LogisticsTracker.sol": ("_record",),
     "contracts/DisputeArbitration.sol": (
         "vote",
@@ -128,7 +128,7 @@ NAMED: tuple[Named, ...] = (
     Named(
         "customs-release-pays-in-dispute",
         "contracts/TradeEscrow.sol",
-        "onHold",
+        "holdReported",
         "if (status != Status.Disputed) _releaseDue",
         "_releaseDue",
         "lifting a hold releases tranches while the order is disputed",

@@ -156,9 +156,9 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
             order := form.offset // the form's head is the ABI encoding of the order ({OrderForm})
         }
         if (kind <= uint8(CheckpointKind.Delivered)) {
-            _escrow.onStage(order, termsHash, Stage(kind), OrderForm.schedule(form), OrderForm.windows(form));
+            _escrow.stageReported(order, termsHash, Stage(kind), OrderForm.schedule(form), OrderForm.windows(form));
         } else if (kind == uint8(CheckpointKind.CustomsHold) || kind == uint8(CheckpointKind.CustomsRelease)) {
-            _escrow.onHold(order, termsHash, kind == uint8(CheckpointKind.CustomsHold), OrderForm.schedule(form));
+            _escrow.holdReported(order, termsHash, kind == uint8(CheckpointKind.CustomsHold), OrderForm.schedule(form));
         } else {
             // Exceptions and inspections move no money, but only a funded, open order has any.
             Status status = _escrow.orderState(id).status;

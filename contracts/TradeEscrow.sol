@@ -214,7 +214,7 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     // ---------------------------------------------------------------- tracker hooks
 
     /// @inheritdoc ITradeEscrow
-    function onStage(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
+    function stageReported(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
         external
         nonReentrant
     {
@@ -249,7 +249,7 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     }
 
     /// @inheritdoc ITradeEscrow
-    function onHold(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external nonReentrant {
+    function holdReported(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external nonReentrant {
         if (msg.sender != address(_tracker)) revert EscrowOnlyTracker(msg.sender);
         bytes32 id = OrderHashing.hashOrder(order, termsHash);
         OrderState storage state = _orders[id];

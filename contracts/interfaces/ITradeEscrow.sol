@@ -91,12 +91,15 @@ interface ITradeEscrow is IOrderRegistry, IEvidence, IReputation, IEscrowEvents 
     /// @param schedule The order's milestones packed by the tracker: 24 bits each, stage in the low 8, share above.
     /// @param windows The order's shipWithin (low 32 bits) and deliverWithin (next 32 bits), to tell whether a
     /// pickup and a delivery were on time.
-    function onStage(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
+    /// @dev Named for its selector as well as its job: 0x00c500ee sorts first, and the dispatcher compares selectors
+    /// in ascending order, so the call every checkpoint makes is found first (about 680 gas less than as `onStage`,
+    /// the 32nd of 41).
+    function stageReported(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
         external;
 
     /// @notice Reports a customs hold (`hold` true) or its release; a release pays the tranches held back and,
     /// after delivery, restarts the inspection window in full.
-    function onHold(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external;
+    function holdReported(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external;
 
     // ---------------------------------------------------------------- operator
 

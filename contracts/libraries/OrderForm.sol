@@ -161,7 +161,7 @@ library OrderForm {
         }
     }
 
-    /// @notice shipWithin in the low 32 bits and deliverWithin in the next 32 (as the escrow's `onStage` takes them).
+    /// @notice shipWithin in the low 32 bits and deliverWithin in the next 32 (as the escrow's `stageReported` takes them).
     function windows(bytes calldata f) internal pure returns (uint256) {
         return shipWithin(f) | (deliverWithin(f) << 32);
     }

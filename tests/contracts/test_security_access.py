@@ -189,15 +189,15 @@ ESCROW: dict[str, Row] = {
         frozenset(), "EscrowUnknownDispute", lambda w, r: (_esc(w).rule(w.dispute_id, 1), 0)
     ),
     # Only the tracker reports stages and holds.
-    "onStage": Row(
+    "stageReported": Row(
         frozenset(),
         "EscrowOnlyTracker",
-        lambda w, r: (_esc(w).onStage(w.funded.order, w.funded.terms_hash, 10, 0, 0), 0),
+        lambda w, r: (_esc(w).stageReported(w.funded.order, w.funded.terms_hash, 10, 0, 0), 0),
     ),
-    "onHold": Row(
+    "holdReported": Row(
         frozenset(),
         "EscrowOnlyTracker",
-        lambda w, r: (_esc(w).onHold(w.funded.order, w.funded.terms_hash, False, 0), 0),
+        lambda w, r: (_esc(w).holdReported(w.funded.order, w.funded.terms_hash, False, 0), 0),
     ),
     # Settlements: a party proposes, the other accepts; only the proposer withdraws.
     "proposeSettlement": Row(

@@ -604,7 +604,7 @@ def test_gas_diff_and_check_against_a_snapshot(tmp_path, capsys):
     assert code == 0
     data = json.loads(out)
     assert data["moved"] == ["flows.happy_eth"], data["moved"]
-    (change,) = [c for c in data["changes"] if c["name"] == "happy_eth"]
+    (change,) = [c for c in data["changes"] if (c["section"], c["name"]) == ("flows", "happy_eth")]
     assert change["delta"] == change["now"] - change["snapshot"] < 0
     code, out, _ = run_cli(["gas", "--check", "--snapshot", str(moved)], capsys)
     assert code == 1 and re.search(r"1 of \d+ figures moved more than 1.00%", out), out
