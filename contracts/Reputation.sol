@@ -37,15 +37,24 @@ abstract contract Reputation is IReputation {
 
     /// @dev A completed trade: both parties' count and volume, and the seller's on-time record.
     function _recordCompleted(address buyer, address seller, address token, uint96 price, bool onTime) internal {
-        ReputationRecord storage b = _records[buyer][token];
-        ReputationRecord storage s = _records[seller][token];
-        unchecked {
-            b.completed += 1;
-            s.completed += 1;
-            if (onTime) s.onTime += 1;
+        _countCompleted(_records[buyer][token], price, 0);
+        _countCompleted(_records[seller][token], price, onTime ? 1 : 0);
+    }
+
+    /// @dev In the record's first slot, read and written once: `completed` += 1, `onTime` += `onTimeCount` (both
+    /// uint32, wrapping as `unchecked` would) and `volume` += `price` saturating at 2^96-1; the dispute counts
+    /// between them are kept. The slot's layout is {ReputationRecord}'s: completed in bits 0-31, disputesOpened,
+    /// disputesWon and disputesLost in 32-127, onTime in 128-159, volume in 160-255.
+    function _countCompleted(ReputationRecord storage r, uint96 price, uint256 onTimeCount) private {
+        assembly ("memory-safe") {
+            let w := sload(r.slot)
+            let completed := and(add(and(w, 0xffffffff), 1), 0xffffffff)
+            let onTimes := and(add(and(shr(128, w), 0xffffffff), onTimeCount), 0xffffffff)
+            let volume := add(shr(160, w), price)
+            if gt(volume, 0xffffffffffffffffffffffff) { volume := 0xffffffffffffffffffffffff }
+            let disputes := and(w, 0xffffffffffffffffffffffff00000000)
+            sstore(r.slot, or(or(completed, disputes), or(shl(128, onTimes), shl(160, volume))))
         }
-        b.volume = _saturatingAdd(b.volume, price);
-        s.volume = _saturatingAdd(s.volume, price);
     }
 
     /// @dev A dispute ended with `buyerShareBps` of the disputed amount to the buyer: more than half is the
@@ -80,13 +89,6 @@ abstract contract Reputation is IReputation {
     function _recordRefunded(address seller, address token) internal {
         unchecked {
             _records[seller][token].refunded += 1;
-        }
-    }
-
-    function _saturatingAdd(uint96 a, uint96 b) private pure returns (uint96) {
-        unchecked {
-            uint256 sum = uint256(a) + b;
-            return sum > type(uint96).max ? type(uint96).max : uint96(sum);
         }
     }
 }

@@ -797,3 +797,57 @@ def test_arbitrator_withdrawal_needs_a_credit(desk: Desk) -> None:
     judge = desk.p["arbitrators"][0]
     fn = desk.arbitration.functions.withdraw()
     assert desk.reverts("ArbitrationNothingToWithdraw", fn, judge) == (judge,)
+
+
+# ---------------------------------------------------------------- reputation at completion
+
+
+def _record(desk: Desk, who: str, token: str) -> dict[str, int]:
+    names = ["completed", "opened", "won", "lost", "on_time", "volume", "settled", "refunded"]
+    return dict(zip(names, desk.escrow.functions.reputation(who, token).call(), strict=True))
+
+
+def test_a_completion_counts_in_the_record_without_touching_its_dispute_counts(
+    desk: Desk,
+) -> None:
+    # A ruling first, so both records carry dispute counts beside the completions.
+    judge = desk.p["arbitrators"][0]
+    disputed = desk.trade(token=desk.usdc.address, price=100 * USDC_UNIT)
+    desk.quote_and_fund(disputed)
+    desk.dispute(disputed)
+    desk.vote(desk.pay_fee(disputed), judge, 9000)
+    before = {
+        who: _record(desk, who, desk.usdc.address) for who in (disputed.buyer, disputed.seller)
+    }
+    assert (before[disputed.buyer]["opened"], before[disputed.buyer]["won"]) == (1, 1)
+    assert before[disputed.seller]["lost"] == 1
+    # Then a trade delivered on time and confirmed.
+    trade, _ = funded(desk, token=desk.usdc.address, price=250 * USDC_UNIT)
+    desk.record(trade, "picked_up")
+    desk.record(trade, "delivered")
+    desk.confirm(trade)
+    for who, on_time in ((trade.buyer, 0), (trade.seller, 1)):
+        after = _record(desk, who, desk.usdc.address)
+        assert after == {
+            **before[who],
+            "completed": before[who]["completed"] + 1,
+            "on_time": before[who]["on_time"] + on_time,
+            "volume": before[who]["volume"] + 250 * USDC_UNIT,
+        }, who
+
+
+def test_the_completed_volume_saturates_at_the_largest_uint96(desk: Desk) -> None:
+    top = 2**96 - 1
+    usdc = desk.usdc.functions
+    desk.send(usdc.mint(desk.p["buyer"], 2 * top), desk.p["operator"])
+    for n in (1, 2):
+        trade = desk.trade(token=desk.usdc.address, price=top)
+        desk.quote_and_fund(trade)
+        desk.confirm(trade)
+        for who in (trade.buyer, trade.seller):
+            record = _record(desk, who, desk.usdc.address)
+            # A price of 2^96-1 twice would be 2^97-2: the record holds 2^96-1, and the
+            # count beside it does not take the carry.
+            assert record["volume"] == top, (n, who)
+            assert record["completed"] == n, (n, who)
+            assert record["opened"] == record["won"] == record["lost"] == 0
