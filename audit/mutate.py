@@ -97,6 +97,17 @@ MONEY_PATHS: dict[str, tuple[str, ...]] = {
         "_decide",
         "_pay",
     ),
+    # The order form: its shape, and what it tells the escrow and the tracker about money and
+    # rights (the milestones' schedule, the ship-by and deliver-by windows, who may clear or
+    # inspect).
+    "contracts/libraries/OrderForm.sol": (
+        "check",
+        "counts",
+        "milestone",
+        "schedule",
+        "windows",
+        "names",
+    ),
     # The funding checks: the state machine's guard and the fee snapshot.
     "contracts/OrderRegistry.sol": ("_register",),
     "contracts/OrderStorage.sol": ("_requireStatus",),
@@ -200,6 +211,7 @@ TESTS = (
     "tests/contracts/test_escrow_split.py",
     "tests/contracts/test_arbitrator_erc792.py",
     "tests/contracts/test_security_doubles.py",
+    "tests/contracts/test_order_form.py",
 )
 #: What the sample runs against: the edge tests alone kill every sampled mutant.
 SAMPLE_TESTS = ("tests/contracts/test_edges.py",)

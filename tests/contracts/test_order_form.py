@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from eth_abi import encode
+from eth_utils import to_checksum_address
 
 from tradelane._client import eip712
 from tradelane._client.form import FORM_FIXED, decode_order_form, encode_order_form
@@ -57,8 +58,9 @@ def _order() -> Order:
         {},
         {"milestones": (), "arbitrator_extra_data": b"", "customs": (), "inspectors": ()},
         {"origin": b"\x00" * 5, "valid_until": 0, "nonce": 0},
+        {"arbitrator_extra_data": b"\x07" * 33, "customs": (), "inspectors": ()},
     ],
-    ids=["everything", "no-lists", "zeros"],
+    ids=["everything", "no-lists", "zeros", "odd-extra-data"],
 )
 def test_the_form_has_the_eip712_identifier_and_round_trips(desk: Desk, over: Any) -> None:
     order, terms = _order(), _terms(**over)
@@ -89,7 +91,8 @@ def _broken(form: bytes, how: str) -> tuple[bytes, str, tuple[Any, ...]]:
         (3, 19),  # dirty-price: the last byte above the uint96
     )
     dirty = bytearray(form)
-    dirty[32 * word + byte] = 0x80
+    # The highest bit of a word's padding, or (seller, price) the lowest: the bit next to the field.
+    dirty[32 * word + byte] = 0x01 if how in ("dirty-seller", "dirty-price") else 0x80
     return bytes(dirty), "OrderFormDirtyPadding", ()
 
 
@@ -146,3 +149,37 @@ def test_the_encoder_names_the_field_that_does_not_fit(over: dict[str, Any], nam
     price = Order(_order().buyer, _order().seller, ETH, 2**96)
     with pytest.raises(ValueError, match=re.escape("order.price")):
         encode_order_form(price, _terms())
+
+
+# ---------------------------------------------------------------- what the lists mean
+
+
+def test_the_bytes_after_the_milestones_never_count_as_one(desk: Desk) -> None:
+    # The customs authority's address starts with bytes that would read as a milestone
+    # (stage 5, departed; 50%) were the schedule read one entry too far.
+    bogus = to_checksum_address("0x051388" + "00" * 16 + "01")
+    trade = desk.trade(milestones=[("picked_up", 1_000)], customs=[bogus])
+    desk.quote_and_fund(trade)
+    for kind in ("picked_up", "loaded", "departed", "arrived"):
+        desk.record(trade, kind)
+        assert trade.state()["released_bps"] == 1_000, kind
+
+
+def test_each_named_authority_and_only_those_may_record_for_the_order(desk: Desk) -> None:
+    customs = [desk.p["customs"], desk.p["arbitrators"][1]]
+    inspectors = [desk.p["inspector"], desk.p["arbitrators"][2]]
+    trade = desk.trade(incoterm="CIF", customs=customs, inspectors=inspectors)
+    desk.quote_and_fund(trade)
+    desk.record(trade, "picked_up")
+    # An inspector is not a customs authority, though it comes right after them in the form,
+    # nor a customs authority an inspector.
+    for kind, who in (("export_cleared", inspectors[0]), ("inspection_passed", customs[-1])):
+        fn = desk.tracker.functions.record(trade.form, trade.checkpoint(kind))
+        assert desk.reverts("TrackerUnauthorized", fn, who)[1] == who
+    # The second of each list is as named as the first.
+    desk.record(trade, "export_cleared", by=customs[1])
+    assert trade.state()["clearance"] == "export_cleared"
+    desk.record(trade, "hold", by=customs[0])
+    desk.record(trade, "release", by=customs[1])
+    desk.record(trade, "inspection_passed", by=inspectors[1])
+    desk.record(trade, "inspection_failed", by=inspectors[0])
