@@ -84,7 +84,7 @@ gas: setup
 # The runs behind BENCHMARKS.md (BENCH_TRADES: trades per throughput mode).
 BENCH_TRADES ?= 500
 bench: setup
-	$(BIN)/tradelane bench gas
+	$(BIN)/tradelane bench gas --profile
 	$(BIN)/tradelane bench throughput --chain anvil --trades $(BENCH_TRADES)
 	$(BIN)/tradelane bench scale
 	$(BIN)/tradelane bench explorer

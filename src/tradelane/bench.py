@@ -28,17 +28,27 @@ def bench() -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help='Print {"flows", "steps", "calldata", "anchors", "extras"}.',
+    help='Print {"flows", "steps", "calldata", "anchors", "extras"} (and "profile").',
 )
-def gas(as_json: bool) -> None:
+@click.option(
+    "--profile",
+    is_flag=True,
+    help="Also trace each step opcode by opcode and show where its gas goes "
+    "(base, calldata, storage, events, calls, hashing, execution, refunds).",
+)
+def gas(as_json: bool, profile: bool) -> None:
     """Gas per step and per flow on Anvil's default hardfork, beside the anchors."""
     from tradelane._bench import gas as gasbench
+    from tradelane._bench import gasprofile
     from tradelane.chain import connect
     from tradelane.compiler import compile_contracts
 
     artifacts = compile_contracts()
     with connect("anvil") as chain:
         result = gasbench.run(chain, artifacts)
+    if profile:
+        with connect("anvil", anvil_args=("--steps-tracing",)) as chain:
+            result["profile"] = gasprofile.run(chain, artifacts)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
@@ -95,6 +105,17 @@ def gas(as_json: bool) -> None:
     for name, value in {**result["steps"], **result["extras"]["steps"]}.items():
         steps.add_row(name, f"{value:,}")
     console.print(steps)
+    if profile:
+        table = Table(
+            title="Where each step's gas goes (opcode trace; refunds negative)",
+            title_justify="left",
+        )
+        table.add_column("step")
+        for col in ("gas", *gasprofile.CATEGORIES):
+            table.add_column(col, justify="right")
+        for name, row in result["profile"].items():
+            table.add_row(name, *(f"{row[c]:,}" for c in ("gas", *gasprofile.CATEGORIES)))
+        console.print(table)
 
 
 @bench.command()

@@ -584,13 +584,18 @@ def _from_url(url: str, kind: ChainKind = "rpc", anvil: AnvilProcess | None = No
 
 
 def connect(
-    target: str = "eth-tester", *, port: int | None = None, accounts: int = DEV_ACCOUNTS
+    target: str = "eth-tester",
+    *,
+    port: int | None = None,
+    accounts: int = DEV_ACCOUNTS,
+    anvil_args: tuple[str, ...] = (),
 ) -> Chain:
-    """Connect to `eth-tester`, a fresh `anvil` (on `port` if free, else another) or a URL."""
+    """Connect to `eth-tester`, a fresh `anvil` (on `port` if free, else another; started with
+    `anvil_args` besides ours, such as `--steps-tracing`) or a URL."""
     if target == "eth-tester":
         return _eth_tester(accounts)
     if target == "anvil":
-        anvil = AnvilProcess(port, accounts=accounts).start()
+        anvil = AnvilProcess(port, accounts=accounts, extra_args=anvil_args).start()
         try:
             return _from_url(anvil.url, "anvil", anvil)
         except BaseException:

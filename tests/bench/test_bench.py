@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from tradelane._bench import scale, throughput
 from tradelane._bench.gas import ANCHORS
+from tradelane._bench.gasprofile import CATEGORIES, calldata_gas, split
 from tradelane.bench import bench
 from tradelane.chain import Chain
 
@@ -28,7 +29,7 @@ def _cli(*args: str) -> dict[str, Any]:
 
 
 def test_gas_reports_every_flow_beside_the_anchors() -> None:
-    data = _cli("gas")
+    data = _cli("gas", "--profile")
     assert set(data) >= {"flows", "steps", "anchors"}
     assert set(data["flows"]) == {
         "happy_eth",
@@ -44,6 +45,7 @@ def test_gas_reports_every_flow_beside_the_anchors() -> None:
         assert anchor["ours"] == data["flows"][anchor["compare"]]
         assert anchor["ratio"] == pytest.approx(anchor["ours"] / anchor["gas"], abs=1e-3)
     assert data["extras"]["flows"]["happy_erc20_permit"] > 0
+    assert data["extras"]["steps"]["fund_with_quote_and_permit_erc20"] > 0
     # Beside the gas, each flow's calldata: what a rollup's data fee follows.
     assert set(data["calldata"]) == set(data["flows"])
     detail = data["calldata_detail"]
@@ -57,7 +59,30 @@ def test_gas_reports_every_flow_beside_the_anchors() -> None:
         assert d["gas"] < data["flows"].get(name, data["extras"]["flows"].get(name, 0))
     # Each checkpoint re-sends the order form: the cross-border flow carries the most data.
     assert max(data["calldata"], key=data["calldata"].get) == "full_cross_border"
-    assert data["extras"]["steps"]["fund_with_quote_and_permit_erc20"] > 0
+    # --profile: every step traced on a second Anvil gives the same gas, split so that the
+    # parts add up to it exactly.
+    profile = data["profile"]
+    assert set(profile) == set(data["steps"])
+    for name, row in profile.items():
+        assert row["gas"] == data["steps"][name], name
+        assert sum(row[c] for c in CATEGORIES) == row["gas"], name
+        assert row["base"] == 21_000 and row["refund"] <= 0, name
+        assert row["calldata"] > 0 and row["storage"] > 0 and row["logs"] > 0, name
+    assert profile["confirm_eth"]["calls"] >= 9_000  # the push of the price to the seller
+    assert profile["fund_with_quote_eth"]["calls"] >= 3_000  # ecrecover of the quote
+
+
+def test_the_profile_counts_a_call_apart_from_what_its_callee_spends() -> None:
+    logs = [
+        {"op": "PUSH1", "gas": 100, "gasCost": 3, "depth": 1},
+        # reported as 50 (with the gas it forwards); it really costs 97 - 60 - 3 = 34
+        {"op": "CALL", "gas": 97, "gasCost": 50, "depth": 1},
+        {"op": "SLOAD", "gas": 40, "gasCost": 2_100, "depth": 2},  # what it left: 40 - 37
+        {"op": "STOP", "gas": 37, "gasCost": 0, "depth": 2},
+        {"op": "STOP", "gas": 60, "gasCost": 0, "depth": 1},
+    ]
+    assert split(logs) == {"storage": 3, "logs": 0, "calls": 34, "hashing": 0, "execution": 3}
+    assert calldata_gas(bytes([0, 0, 1])) == 4 + 4 + 16
 
 
 @pytest.mark.anvil_only

@@ -162,6 +162,8 @@ class GasDesk:
         self.run: list[tuple[int, int, int]] = []
         #: Each measured flow's calldata, as `run_calldata` gives it.
         self.calldata: dict[str, dict[str, int]] = {}
+        #: The transaction of each labelled step (what `tradelane bench gas --profile` traces).
+        self.tx_hashes: dict[str, Any] = {}
 
     def begin_run(self) -> None:
         """Start counting one run of a flow (each flow's last run is the one measured)."""
@@ -219,6 +221,7 @@ class GasDesk:
         self.run.append((int(receipt["gasUsed"]), len(data), data.count(0)))
         if label:
             self.gas[label] = int(receipt["gasUsed"])
+            self.tx_hashes[label] = tx_hash
         return receipt
 
     def quote(self, trade: GasTrade) -> bytes:
