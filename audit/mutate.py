@@ -698,9 +698,15 @@ class Worker:
 # --- the run ---------------------------------------------------------------------------
 
 
-def load_triage() -> dict[str, str]:
+def load_triage() -> tuple[dict[str, str], dict[str, str]]:
+    """The equivalent mutants with their reasons, and the source line each was judged on."""
     data = json.loads(TRIAGE.read_text()) if TRIAGE.exists() else {}
-    return dict(data.get("equivalent", {}))
+    return dict(data.get("equivalent", {})), dict(data.get("lines", {}))
+
+
+def source_line(text: str, line: int) -> str:
+    lines = text.splitlines()
+    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -715,10 +721,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         mutants = [m for m in mutants if not any(s in m.name for s in args.skip)]
     if args.random:  # a uniform sample, for an estimate of the score when the run is too long
         mutants = random.Random(args.seed).sample(mutants, min(args.random, len(mutants)))
-    triage = load_triage()
+    triage, judged_on = load_triage()
     for m in mutants:
         if m.status == "pending" and m.name in triage:
-            m.status, m.detail = "equivalent", triage[m.name]
+            # A key names a line by its number: when code moves, another statement of the
+            # same kind can take that number. Only a mutant whose line is still the one it
+            # was judged on is equivalent; any other is run (and reported below).
+            now = source_line(builder.sources[m.file], m.line) if not m.named else ""
+            if m.named or judged_on.get(m.name) == now:
+                m.status, m.detail = "equivalent", triage[m.name]
+            else:
+                was = judged_on.get(m.name, "(no line recorded)")
+                print(
+                    f"note: triage entry {m.name} was judged on `{was}`, the line is now "
+                    f"`{now}`: run, not skipped (update its key or line)",
+                    file=sys.stderr,
+                )
     todo = [m for m in mutants if m.status == "pending"]
     for m in mutants:
         if m.status != "not applicable":
