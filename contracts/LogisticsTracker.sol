@@ -151,10 +151,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         // Effect: the escrow reverts the whole checkpoint if it does not fit the order.
         emit CheckpointRecorded(id, kind, actor, checkpoint.location, checkpoint.document, checkpoint.uri);
         // Interaction:
-        Order calldata order;
-        assembly ("memory-safe") {
-            order := form.offset // the form's head is the ABI encoding of the order ({OrderForm})
-        }
+        Order calldata order = OrderForm.head(form);
         if (kind <= uint8(CheckpointKind.Delivered)) {
             _escrow.stageReported(order, termsHash, Stage(kind), OrderForm.schedule(form), OrderForm.windows(form));
         } else if (kind == uint8(CheckpointKind.CustomsHold) || kind == uint8(CheckpointKind.CustomsRelease)) {

@@ -48,8 +48,13 @@ library OrderForm {
     // ---------------------------------------------------------------- shape
 
     /// @notice Reverts unless `f` is a well-formed order form; returns its head as an `Order calldata`.
-    function open(bytes calldata f) internal pure returns (Order calldata o) {
+    function open(bytes calldata f) internal pure returns (Order calldata) {
         check(f);
+        return head(f);
+    }
+
+    /// @notice The form's first 128 bytes as an `Order calldata` (they are its ABI encoding), unchecked: see {open}.
+    function head(bytes calldata f) internal pure returns (Order calldata o) {
         assembly ("memory-safe") {
             o := f.offset
         }
@@ -70,21 +75,13 @@ library OrderForm {
 
     /// @notice The form's order identifier (the form must be well formed: see {open}).
     function id(bytes calldata f) internal pure returns (bytes32) {
-        Order calldata o;
-        assembly ("memory-safe") {
-            o := f.offset
-        }
-        return OrderHashing.hashOrder(o, hashTerms(f));
+        return OrderHashing.hashOrder(head(f), hashTerms(f));
     }
 
     /// @notice The form's order identifier and terms hash (the form must be well formed: see {open}).
     function ids(bytes calldata f) internal pure returns (bytes32 orderId, bytes32 termsHash) {
         termsHash = hashTerms(f);
-        Order calldata o;
-        assembly ("memory-safe") {
-            o := f.offset
-        }
-        orderId = OrderHashing.hashOrder(o, termsHash);
+        orderId = OrderHashing.hashOrder(head(f), termsHash);
     }
 
     /// @notice The number of milestones, customs, inspectors and bytes of arbitrator extra data.
