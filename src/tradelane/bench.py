@@ -44,11 +44,8 @@ def gas(as_json: bool, profile: bool) -> None:
     from tradelane.compiler import compile_contracts
 
     artifacts = compile_contracts()
-    with connect("anvil") as chain:
-        result = gasbench.run(chain, artifacts)
-    if profile:
-        with connect("anvil", anvil_args=("--steps-tracing",)) as chain:
-            result["profile"] = gasprofile.run(chain, artifacts)
+    with connect("anvil", anvil_args=("--steps-tracing",) if profile else ()) as chain:
+        result = gasbench.run(chain, artifacts, profile=profile)
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return

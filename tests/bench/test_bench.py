@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from tradelane._bench import scale, throughput
-from tradelane._bench.gas import ANCHORS
-from tradelane._bench.gasprofile import CATEGORIES, calldata_gas, split
+from tradelane._bench.gas import ANCHORS, calldata_gas
+from tradelane._bench.gasprofile import CATEGORIES, split
 from tradelane.bench import bench
 from tradelane.chain import Chain
 
@@ -59,8 +59,8 @@ def test_gas_reports_every_flow_beside_the_anchors() -> None:
         assert d["gas"] < data["flows"].get(name, data["extras"]["flows"].get(name, 0))
     # Each checkpoint re-sends the order form: the cross-border flow carries the most data.
     assert max(data["calldata"], key=data["calldata"].get) == "full_cross_border"
-    # --profile: every step traced on a second Anvil gives the same gas, split so that the
-    # parts add up to it exactly.
+    # --profile: every step of the snapshot traced, its gas split so that the parts add up
+    # to it exactly.
     profile = data["profile"]
     assert set(profile) == set(data["steps"])
     for name, row in profile.items():

@@ -78,6 +78,12 @@ PARTY_INDEX = {
 ARBITRATOR_INDICES = (7, 8, 9)
 
 
+def calldata_gas(data: bytes) -> int:
+    """Calldata at the EIP-2028 price: 4 a zero byte, 16 any other."""
+    zeros = data.count(0)
+    return 4 * zeros + 16 * (len(data) - zeros)
+
+
 def parties_of(chain: Chain) -> dict[str, Any]:
     accounts = chain.accounts
     parties: dict[str, Any] = {name: accounts[i] for name, i in PARTY_INDEX.items()}
@@ -158,8 +164,8 @@ class GasDesk:
         self.p = dict(parties)
         self.gas: dict[str, int] = {}
         self._nonce = 0
-        #: (gas, calldata bytes, zero bytes) of each transaction since `begin_run`.
-        self.run: list[tuple[int, int, int]] = []
+        #: (gas, calldata) of each transaction since `begin_run`.
+        self.run: list[tuple[int, bytes]] = []
         #: Each measured flow's calldata, as `run_calldata` gives it.
         self.calldata: dict[str, dict[str, int]] = {}
         #: The transaction of each labelled step (what `tradelane bench gas --profile` traces).
@@ -172,13 +178,11 @@ class GasDesk:
     def run_calldata(self) -> dict[str, int]:
         """Calldata of the transactions since `begin_run`: bytes, zero bytes, and their gas
         at the EIP-2028 price (16 a byte, 4 a zero byte), what a rollup's data fee follows."""
-        size = sum(b for _, b, _ in self.run)
-        zeros = sum(z for _, _, z in self.run)
         return {
             "transactions": len(self.run),
-            "bytes": size,
-            "zero_bytes": zeros,
-            "gas": 16 * (size - zeros) + 4 * zeros,
+            "bytes": sum(len(data) for _, data in self.run),
+            "zero_bytes": sum(data.count(0) for _, data in self.run),
+            "gas": sum(calldata_gas(data) for _, data in self.run),
         }
 
     def trade(
@@ -217,8 +221,9 @@ class GasDesk:
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1:
             raise RuntimeError(f"{fn.fn_name} reverted in a gas flow")
-        data = bytes(self.w3.eth.get_transaction(tx_hash)["input"])
-        self.run.append((int(receipt["gasUsed"]), len(data), data.count(0)))
+        self.run.append(
+            (int(receipt["gasUsed"]), bytes(self.w3.eth.get_transaction(tx_hash)["input"]))
+        )
         if label:
             self.gas[label] = int(receipt["gasUsed"])
             self.tx_hashes[label] = tx_hash
@@ -388,7 +393,7 @@ def _goodwill_refund_eth(desk: GasDesk) -> int:
 def _flow(desk: GasDesk, name: str, flow: Callable[..., int], *args: Any) -> int:
     """Run one flow; note its last run's calldata, and check that its gas is that run's."""
     gas = flow(desk, *args)
-    sent = sum(g for g, _, _ in desk.run)
+    sent = sum(g for g, _ in desk.run)
     if sent != gas:
         raise RuntimeError(f"flow {name} counts {gas} gas but its last run sent {sent}")
     desk.calldata[name] = desk.run_calldata()
@@ -443,14 +448,15 @@ def ratios(flows: Mapping[str, int]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def run(chain: Chain, artifacts: Mapping[str, Artifact]) -> dict[str, Any]:
-    """Everything `tradelane bench gas` prints, on a fresh chain."""
+def run(chain: Chain, artifacts: Mapping[str, Artifact], profile: bool = False) -> dict[str, Any]:
+    """Everything `tradelane bench gas` prints, on a fresh chain; with `profile` (an Anvil
+    started with --steps-tracing), also where each step's gas goes."""
     parties = parties_of(chain)
     contracts = setup_suite(chain, artifacts, parties)
     desk = GasDesk(chain, contracts, parties)
     measured = measure(desk)
     extras = measure_extras(desk)
-    return {
+    result: dict[str, Any] = {
         "flows": measured["flows"],
         "steps": measured["steps"],
         "calldata": measured["calldata"],
@@ -458,11 +464,20 @@ def run(chain: Chain, artifacts: Mapping[str, Artifact]) -> dict[str, Any]:
         "anchors": ratios(measured["flows"]),
         "extras": extras,
     }
+    if profile:  # the snapshot's steps, each transaction traced where it was mined
+        from tradelane._bench.gasprofile import profile_step
+
+        result["profile"] = {
+            label: {"gas": gas, **profile_step(chain.w3, desk.tx_hashes[label], gas)}
+            for label, gas in measured["steps"].items()
+        }
+    return result
 
 
 __all__ = [
     "ANCHORS",
     "GasDesk",
+    "calldata_gas",
     "measure",
     "measure_extras",
     "parties_of",

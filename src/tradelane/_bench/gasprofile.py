@@ -1,18 +1,21 @@
 """Where each step's gas goes: the gas flows' transactions traced opcode by opcode.
 
-`tradelane bench gas --profile` runs the flows on an Anvil started with `--steps-tracing`,
-then asks `debug_traceTransaction` for each labelled step's opcodes and sorts their gas
-into what the trace can tell apart: the transaction's base, its calldata, storage reads and
-writes, events, calls (value transfers, cold accounts, precompiles such as ecrecover),
-hashing, and everything else the contracts execute. A call's own cost is counted; the gas
-its callee spends is counted in the callee's opcodes. What storage refunds give back is a
-column of its own, so every row adds up to the step's gas exactly.
+`tradelane bench gas --profile` runs the flows on an Anvil started with `--steps-tracing`
+(`tradelane._bench.gas.run(..., profile=True)`), then asks `debug_traceTransaction` for each
+labelled step's opcodes and sorts their gas into what the trace can tell apart: the
+transaction's base, its calldata, storage reads and writes, events, calls (value transfers,
+cold accounts, precompiles such as ecrecover), hashing, and everything else the contracts
+execute. A call's own cost is counted; the gas its callee spends is counted in the callee's
+opcodes. What storage refunds give back is a column of its own, so every row adds up to the
+step's gas exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from tradelane._bench.gas import calldata_gas
 
 #: The columns, in the order they are printed.
 CATEGORIES = ("base", "calldata", "storage", "logs", "calls", "hashing", "execution", "refund")
@@ -22,12 +25,6 @@ _STORAGE = {"SLOAD", "SSTORE", "TLOAD", "TSTORE"}
 _ACCOUNTS = {"BALANCE", "EXTCODESIZE", "EXTCODEHASH", "EXTCODECOPY", "SELFBALANCE"}
 
 BASE_GAS = 21_000
-
-
-def calldata_gas(data: bytes) -> int:
-    """Calldata at the EIP-2028 price: 4 a zero byte, 16 any other."""
-    zeros = data.count(0)
-    return 4 * zeros + 16 * (len(data) - zeros)
 
 
 def _category(op: str) -> str:
@@ -81,19 +78,4 @@ def profile_step(w3: Any, tx_hash: Any, gas_used: int) -> dict[str, int]:
     return row
 
 
-def run(chain: Any, artifacts: Mapping[str, Any]) -> dict[str, dict[str, int]]:
-    """Every labelled step of the gas flows, profiled, on `chain` (an Anvil with
-    --steps-tracing)."""
-    from tradelane._bench import gas as gasbench
-
-    parties = gasbench.parties_of(chain)
-    contracts = gasbench.setup_suite(chain, artifacts, parties)
-    desk = gasbench.GasDesk(chain, contracts, parties)
-    gasbench.measure(desk)
-    return {
-        label: {"gas": desk.gas[label], **profile_step(chain.w3, tx_hash, desk.gas[label])}
-        for label, tx_hash in sorted(desk.tx_hashes.items())
-    }
-
-
-__all__ = ["CATEGORIES", "calldata_gas", "profile_step", "run", "split"]
+__all__ = ["CATEGORIES", "profile_step", "split"]
