@@ -432,6 +432,12 @@ class Desk:
         )
 
     # -------------------------------------------------------------- money
+    def reputation(self, account: str, token: str = ETH) -> dict[str, int]:
+        """`account`'s track record in `token`, by field."""
+        names = ("completed", "opened", "won", "lost", "on_time", "volume", "settled", "refunded")
+        record = self.escrow.functions.reputation(account, token).call()
+        return dict(zip(names, record, strict=True))
+
     def balance(self, account: str, token: str = ETH) -> int:
         if token == ETH:
             return int(self.w3.eth.get_balance(account))

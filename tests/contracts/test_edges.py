@@ -802,11 +802,6 @@ def test_arbitrator_withdrawal_needs_a_credit(desk: Desk) -> None:
 # ---------------------------------------------------------------- reputation at completion
 
 
-def _record(desk: Desk, who: str, token: str) -> dict[str, int]:
-    names = ["completed", "opened", "won", "lost", "on_time", "volume", "settled", "refunded"]
-    return dict(zip(names, desk.escrow.functions.reputation(who, token).call(), strict=True))
-
-
 def test_a_completion_counts_in_the_record_without_touching_its_dispute_counts(
     desk: Desk,
 ) -> None:
@@ -817,7 +812,7 @@ def test_a_completion_counts_in_the_record_without_touching_its_dispute_counts(
     desk.dispute(disputed)
     desk.vote(desk.pay_fee(disputed), judge, 9000)
     before = {
-        who: _record(desk, who, desk.usdc.address) for who in (disputed.buyer, disputed.seller)
+        who: desk.reputation(who, desk.usdc.address) for who in (disputed.buyer, disputed.seller)
     }
     assert (before[disputed.buyer]["opened"], before[disputed.buyer]["won"]) == (1, 1)
     assert before[disputed.seller]["lost"] == 1
@@ -827,7 +822,7 @@ def test_a_completion_counts_in_the_record_without_touching_its_dispute_counts(
     desk.record(trade, "delivered")
     desk.confirm(trade)
     for who, on_time in ((trade.buyer, 0), (trade.seller, 1)):
-        after = _record(desk, who, desk.usdc.address)
+        after = desk.reputation(who, desk.usdc.address)
         assert after == {
             **before[who],
             "completed": before[who]["completed"] + 1,
@@ -845,7 +840,7 @@ def test_the_completed_volume_saturates_at_the_largest_uint96(desk: Desk) -> Non
         desk.quote_and_fund(trade)
         desk.confirm(trade)
         for who in (trade.buyer, trade.seller):
-            record = _record(desk, who, desk.usdc.address)
+            record = desk.reputation(who, desk.usdc.address)
             # A price of 2^96-1 twice would be 2^97-2: the record holds 2^96-1, and the
             # count beside it does not take the carry.
             assert record["volume"] == top, (n, who)

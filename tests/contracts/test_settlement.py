@@ -23,11 +23,6 @@ def _accept(desk: Desk, trade: Trade, by: str, bps: int) -> Any:
     return desk.send(desk.escrow.functions.acceptSettlement(trade.order, trade.terms_hash, bps), by)
 
 
-def _rep(desk: Desk, who: str, token: str = ETH) -> dict[str, int]:
-    names = ("completed", "opened", "won", "lost", "on_time", "volume", "settled", "refunded")
-    return dict(zip(names, desk.escrow.functions.reputation(who, token).call(), strict=True))
-
-
 def _funded(desk: Desk, **kw: Any) -> Trade:
     trade = desk.trade(**kw)
     desk.quote_and_fund(trade)
@@ -55,7 +50,7 @@ def test_settlement_before_a_dispute_resolves_at_once_with_the_fee(desk: Desk) -
     assert desk.balance(desk.escrow.address, trade.token) == 80 * USDC  # only the fee credit
     assert desk.escrow.functions.settlementOf(trade.id).call()[0] == "0x" + "0" * 40
     for who in (buyer, seller):
-        rep = _rep(desk, who, trade.token)
+        rep = desk.reputation(who, trade.token)
         assert (rep["settled"], rep["won"], rep["lost"], rep["completed"]) == (1, 0, 0, 0)
 
 
@@ -173,8 +168,8 @@ def test_release_early_and_goodwill_refund_come_off_what_is_locked(desk: Desk) -
     assert desk.balance(seller, usdc) - s0 == 9_800 * USDC - 98 * USDC
     assert desk.owed(desk.p["treasury"], usdc) == 98 * USDC
     assert desk.balance(desk.escrow.address, usdc) == 98 * USDC
-    assert _rep(desk, seller, usdc)["refunded"] == 1
-    assert _rep(desk, buyer, usdc)["refunded"] == 0
+    assert desk.reputation(seller, usdc)["refunded"] == 1
+    assert desk.reputation(buyer, usdc)["refunded"] == 0
 
 
 def test_release_and_refund_are_bounded_by_what_is_locked_and_need_an_active_order(

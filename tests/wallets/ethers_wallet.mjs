@@ -75,13 +75,8 @@ async function main() {
     const carrier = new Wallet(job.keys.carrier, provider);
     const relayer = new Wallet(job.keys.relayer, provider);
 
-    const escrowDomain = {
-      name: "Tradelane TradeEscrow",
-      version: "1",
-      chainId: job.chainId,
-      verifyingContract: job.escrow,
-    };
-    const quote = await seller.signTypedData(escrowDomain, ORDER_TYPES, job.order);
+    const domain = (name, verifyingContract) => ({ name, version: "1", chainId: job.chainId, verifyingContract });
+    const quote = await seller.signTypedData(domain("Tradelane TradeEscrow", job.escrow), ORDER_TYPES, job.order);
     const orderId = TypedDataEncoder.hashStruct("Order", ORDER_TYPES, job.order);
 
     const escrow = new Contract(job.escrow, ESCROW_ABI, buyer);
@@ -89,13 +84,8 @@ async function main() {
     const fundTx = await escrow.fundWithQuote(job.form, job.termsURI, quote, { value: BigInt(job.value) });
     const fundReceipt = await fundTx.wait();
 
-    const trackerDomain = {
-      name: "Tradelane LogisticsTracker",
-      version: "1",
-      chainId: job.chainId,
-      verifyingContract: job.tracker,
-    };
     const cp = job.checkpoint;
+    const trackerDomain = domain("Tradelane LogisticsTracker", job.tracker);
     const checkpointSignature = await carrier.signTypedData(trackerDomain, CHECKPOINT_TYPES, {
       orderId,
       kind: cp.kind,
