@@ -38,7 +38,8 @@ from web3.exceptions import BlockNotFound
 from tradelane._client.addresses import to_checksum_address
 from tradelane._client.pipeline import raw_batch
 from tradelane._client.registration import unpack_registration
-from tradelane.client import Token, TradeClient, _timeline_entry
+from tradelane._client.timeline import timeline_entry
+from tradelane.client import Token, TradeClient
 from tradelane.explorer import db
 from tradelane.explorer.db import DatabaseError, Store, to_json
 from tradelane.types import (
@@ -791,7 +792,7 @@ class Indexer:
             timestamp = headers[log.block][1]
             sender = to_checksum_address(senders[log.tx_hash])
             try:
-                entry = _timeline_entry(event, info.token, info.client, timestamp, sender)
+                entry = timeline_entry(event, info.token, info.client, timestamp, sender)
             except Exception:  # an event (or a value) the client's timeline does not know yet
                 entry = TimelineEntry(timestamp, log.block, sender, event.name, tx_hash=log.tx_hash)
             if entry is not None:
