@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tradelane._bench.gas import calldata_gas
+from tradelane._bench.calldata import calldata_gas
 
 #: The columns, in the order they are printed.
 CATEGORIES = ("base", "calldata", "storage", "logs", "calls", "hashing", "execution", "refund")
