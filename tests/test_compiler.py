@@ -15,6 +15,7 @@ import pytest
 from solcx.wrapper import VERSION_REGEX, get_solc_version
 
 from tradelane import compiler
+from tradelane import solc as solc_module
 from tradelane._settings import (
     EVM_VERSION,
     OPTIMIZER_RUNS,
@@ -220,7 +221,7 @@ def test_cli_reports_version_mismatch_in_one_line(tmp_path, project):
 
 def test_missing_node_is_one_clear_error(monkeypatch):
     monkeypatch.delenv("SOLC_BINARY", raising=False)
-    monkeypatch.setattr(compiler.shutil, "which", lambda name: None)
+    monkeypatch.setattr(solc_module.shutil, "which", lambda name: None)
     monkeypatch.setenv("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
     with pytest.raises(SetupError, match=r"Node\.js not found on PATH: install Node 18"):
         find_solc(ROOT)
@@ -230,7 +231,7 @@ def test_missing_node_modules_is_one_clear_error(project, monkeypatch):
     monkeypatch.delenv("SOLC_BINARY", raising=False)
     monkeypatch.setenv("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
     monkeypatch.setattr(
-        compiler.shutil, "which", lambda name: "/usr/bin/node" if name == "node" else None
+        solc_module.shutil, "which", lambda name: "/usr/bin/node" if name == "node" else None
     )
     (project / "node_modules").unlink()
     with pytest.raises(SetupError, match="node_modules missing: run make setup"):

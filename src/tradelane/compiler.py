@@ -10,26 +10,43 @@ and the compiler version, so a compile with nothing changed does not run solc.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import posixpath
 import re
 import shutil
-import subprocess
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import solcx
 from solcx.exceptions import SolcError
-from solcx.install import get_executable
 
 from tradelane._files import write_json_atomic
-from tradelane._settings import INCLUDE_PATHS, SOLC_VERSION, compiler_settings, project_root
+from tradelane._settings import INCLUDE_PATHS, compiler_settings, project_root
+from tradelane.artifacts import MERGED_ABIS, Artifact, _artifacts, merge_abis, with_module_abis
 from tradelane.errors import CompilationError, SetupError
+from tradelane.solc import Solc, _version_of, find_solc, launcher_path
+
+# Finding solc lives in tradelane.solc, the Artifact type and ABI merging in
+# tradelane.artifacts; their names are importable from here as before.
+__all__ = [
+    "CACHE_FORMAT",
+    "MERGED_ABIS",
+    "OUTPUT_SELECTION",
+    "Artifact",
+    "Solc",
+    "build_dir",
+    "compile_contracts",
+    "compile_units",
+    "contract_sources",
+    "find_solc",
+    "launcher_path",
+    "load_artifact",
+    "merge_abis",
+    "source_closure",
+    "with_module_abis",
+]
 
 CACHE_FORMAT = 2
 OUTPUT_SELECTION = [
@@ -47,153 +64,6 @@ OUTPUT_SELECTION = [
     "evm.deployedBytecode.immutableReferences",
     "evm.methodIdentifiers",
 ]
-
-
-#: Contracts that run other deployed contracts' code at their own address (by delegatecall
-#: from their fallback): their artifact's ABI is the union of their own and the modules'.
-#: TradeEscrow's cold paths (disputes, settlements, operator settings) are EscrowDisputes.
-MERGED_ABIS: dict[str, tuple[str, ...]] = {"TradeEscrow": ("EscrowDisputes",)}
-
-
-def _abi_key(entry: dict[str, Any]) -> tuple[str, str, tuple[str, ...]]:
-    types = tuple(str(i.get("type")) for i in entry.get("inputs", []))
-    return (str(entry.get("type")), str(entry.get("name", "")), types)
-
-
-def merge_abis(own: list[dict[str, Any]], *modules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """`own` plus every function, event and error of `modules` it lacks (no constructors,
-    fallbacks or receives of the modules: those are not reachable at the host's address)."""
-    out = list(own)
-    seen = {_abi_key(e) for e in own}
-    for abi in modules:
-        for entry in abi:
-            if entry.get("type") not in ("function", "event", "error"):
-                continue
-            if (key := _abi_key(entry)) not in seen:
-                seen.add(key)
-                out.append(entry)
-    return out
-
-
-@dataclass(frozen=True)
-class Solc:
-    """A solc executable and what it is."""
-
-    path: Path
-    version: str  # full version string, e.g. "0.8.30+commit.73712a01.Linux.g++"
-    kind: Literal["native", "npm"]
-
-    @property
-    def base_version(self) -> str:
-        return self.version.split("+", 1)[0]
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """One compiled contract, as written to build/contracts/<name>.json."""
-
-    name: str
-    source: str  # source unit, relative to the repository root
-    abi: list[dict[str, Any]]
-    bytecode: str  # 0x-prefixed creation code
-    deployed_bytecode: str  # 0x-prefixed runtime code
-    source_map: str
-    deployed_source_map: str
-    metadata: str
-    method_identifiers: dict[str, str]
-    devdoc: dict[str, Any]
-    userdoc: dict[str, Any]
-    solc_version: str
-    settings: dict[str, Any]
-    generated_by: str = "tradelane.compiler"
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def deployable(self) -> bool:
-        """False for interfaces, abstract contracts and libraries without code."""
-        return len(self.bytecode) > 2
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Artifact:
-        return cls(**data)
-
-
-# --- finding solc -----------------------------------------------------------------------
-
-
-def launcher_path(root: Path | None = None) -> Path:
-    return (root or project_root()) / "bin" / "solc"
-
-
-def _version_of(binary: Path) -> str:
-    try:
-        out = subprocess.run(
-            [str(binary), "--version"], capture_output=True, text=True, timeout=60, check=True
-        ).stdout
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise SetupError(f"cannot run {binary} --version: {exc}") from exc
-    for line in out.splitlines():
-        if line.startswith("Version:"):
-            return line.split(":", 1)[1].strip()
-    raise SetupError(f"{binary} --version printed no version; is it solc?")
-
-
-def _is_launcher(binary: Path, root: Path) -> bool:
-    return binary.resolve() == launcher_path(root).resolve()
-
-
-def _launcher(root: Path) -> Solc:
-    if shutil.which("node") is None:
-        raise SetupError("Node.js not found on PATH: install Node 18+ and npm, then run make setup")
-    package = root / "node_modules" / "solc" / "package.json"
-    if not package.is_file():
-        raise SetupError("node_modules missing: run make setup")
-    npm_version = json.loads(package.read_text())["version"]
-    if npm_version != SOLC_VERSION:
-        raise SetupError(
-            f"solc version mismatch: node_modules has solc {npm_version}, the project pins "
-            f"{SOLC_VERSION}: run make setup (npm ci)"
-        )
-    # The launcher answers --version by loading the compiler (about half a second); the
-    # npm package version is enough to key the cache, solc's full string is filled in later.
-    return Solc(launcher_path(root), f"{npm_version}+npm", "npm")
-
-
-def find_solc(root: Path | None = None) -> Solc:
-    """The solc to use, checked against the pinned version."""
-    root = root or project_root()
-    if env := os.environ.get("SOLC_BINARY"):
-        binary = Path(env)
-        if not binary.exists():
-            raise SetupError(f"SOLC_BINARY={env} does not exist: unset it or fix the path")
-        if _is_launcher(binary, root):
-            return _launcher(root)
-        solc = Solc(binary, _version_of(binary), "native")
-        if solc.base_version != SOLC_VERSION:
-            raise SetupError(
-                f"solc version mismatch: SOLC_BINARY={env} is {solc.version}, the project pins "
-                f"{SOLC_VERSION}: point SOLC_BINARY at solc {SOLC_VERSION} or unset it"
-            )
-        return solc
-
-    candidates: list[Path] = []
-    if on_path := shutil.which("solc"):
-        candidates.append(Path(on_path))
-    with contextlib.suppress(Exception):  # SolcNotInstalled and friends: no installed copy
-        candidates.append(Path(get_executable(SOLC_VERSION)))
-    for binary in candidates:
-        if _is_launcher(binary, root):
-            continue
-        try:
-            solc = Solc(binary, _version_of(binary), "native")
-        except SetupError:
-            continue
-        if solc.base_version == SOLC_VERSION:
-            return solc
-    return _launcher(root)
 
 
 # --- sources and cache -----------------------------------------------------------------
@@ -338,59 +208,6 @@ def _run_solc(root: Path, solc: Solc, sources: dict[str, str]) -> dict[str, Any]
             ) from exc
         raise CompilationError([_diagnostic(sources, e) for e in errors]) from None
     return output
-
-
-def _artifacts(
-    output: dict[str, Any], version: str, settings: dict[str, Any]
-) -> dict[str, Artifact]:
-    """Artifacts by contract name from solc's standard-JSON output."""
-    artifacts: dict[str, Artifact] = {}
-    for unit, contracts in sorted(output.get("contracts", {}).items()):
-        for name, data in sorted(contracts.items()):
-            if name in artifacts:
-                raise CompilationError(
-                    [f"{unit}: contract name {name} is also used in {artifacts[name].source}"]
-                )
-            evm = data.get("evm", {})
-            artifacts[name] = Artifact(
-                name=name,
-                source=unit,
-                abi=data.get("abi", []),
-                bytecode="0x" + evm.get("bytecode", {}).get("object", ""),
-                deployed_bytecode="0x" + evm.get("deployedBytecode", {}).get("object", ""),
-                source_map=evm.get("bytecode", {}).get("sourceMap", ""),
-                deployed_source_map=evm.get("deployedBytecode", {}).get("sourceMap", ""),
-                metadata=data.get("metadata", ""),
-                method_identifiers=evm.get("methodIdentifiers", {}),
-                devdoc=data.get("devdoc", {}),
-                userdoc=data.get("userdoc", {}),
-                solc_version=version,
-                settings=settings,
-                extra={
-                    "storageLayout": data.get("storageLayout", {}),
-                    "linkReferences": evm.get("bytecode", {}).get("linkReferences", {}),
-                    "immutableReferences": evm.get("deployedBytecode", {}).get(
-                        "immutableReferences", {}
-                    ),
-                },
-            )
-
-    return with_module_abis(artifacts)
-
-
-def with_module_abis(artifacts: dict[str, Artifact]) -> dict[str, Artifact]:
-    """`artifacts` with each host of MERGED_ABIS given its modules' ABI. Call it on any set
-    of artifacts that mixes compilations (a mutant's contracts over the base build): a host
-    compiled without its modules would otherwise lack their functions."""
-    out = dict(artifacts)
-    for host, modules in MERGED_ABIS.items():
-        if host in out and all(m in out for m in modules):
-            out[host] = replace(
-                out[host],
-                abi=merge_abis(out[host].abi, *(out[m].abi for m in modules)),
-                extra={**out[host].extra, "abi_merged_from": [host, *modules]},
-            )
-    return out
 
 
 def compile_contracts(

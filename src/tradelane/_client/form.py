@@ -15,7 +15,7 @@ from typing import Any
 from eth_typing import ChecksumAddress
 
 from tradelane._client.addresses import to_checksum_address
-from tradelane.types import Incoterm, Milestone, Order, Stage, Terms
+from tradelane.terms import Incoterm, Milestone, Order, Stage, Terms
 
 #: Bytes before the lists: the 128-byte head and the 146 bytes of fixed terms.
 FORM_FIXED = 274
