@@ -1,10 +1,4 @@
-"""The scenario's actions: one small handler per action, registered in ACTION_HANDLERS, the
-table the runner dispatches on (adding an action is one function and one row here, and its
-name in tradelane.scenario.model.ACTIONS: the two are checked against each other on import).
-
-A handler takes the runner's state, the step, who acts and the order's trade (None for an
-action about no particular order) and returns what the step did: the client's results (the
-report lists their transactions) and notes (strings)."""
+"""The scenario's actions: one handler each, in ACTION_HANDLERS, the table the runner uses."""
 
 from __future__ import annotations
 
@@ -17,6 +11,12 @@ from tradelane.scenario.model import ACTIONS, ActionStep
 from tradelane.scenario.state import StepFailed, _Runner, _text
 from tradelane.standards.scenario_steps import run_import
 from tradelane.types import Trade
+
+# Adding an action is one handler here and one row of ACTION_HANDLERS, with its name in
+# tradelane.scenario.model.ACTIONS (the two are checked against each other on import). A
+# handler takes the runner's state, the step, who acts and the order's trade (None for an
+# action about no particular order) and returns what the step did: the client's results (the
+# report lists their transactions) and notes (strings).
 
 #: An action's handler: (runner, step, who acts, the order's trade or None) -> its outcomes.
 Handler = Callable[[_Runner, ActionStep, ChecksumAddress, Trade | None], list[Any]]

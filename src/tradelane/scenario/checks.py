@@ -1,5 +1,4 @@
-"""Checks across the fields of a scenario being parsed: an order's parties and windows, each
-step's fields and each expectation's, raising ScenarioInvalid."""
+"""Cross-field checks while parsing: an order's parties and windows, each step and expectation."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Reading a scenario file: its bytes as text, strict YAML, and parse_scenario building the
-model from what YAML read."""
+"""Reading a scenario file: bytes to text, strict YAML, and parse_scenario building the model."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""What a run leaves: each step's result, the scenario's result with its JSON report, and
-the one-line description of a step."""
+"""What a run leaves: step and scenario results, their JSON reports, and describe_step."""
 
 from __future__ import annotations
 

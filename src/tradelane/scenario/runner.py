@@ -1,5 +1,4 @@
-"""run_scenario: deploy or reuse a suite, set the scenario up and run its steps, each action
-dispatched on the table of tradelane.scenario.actions."""
+"""run_scenario: set a suite and the scenario up, then run each step (actions by their table)."""
 
 from __future__ import annotations
 

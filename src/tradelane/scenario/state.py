@@ -1,5 +1,4 @@
-"""The runner's shared state: the parties' addresses, the orders, their quotes and signed
-checkpoints; the suite's setup, and the expect steps held against the chain."""
+"""The runner's shared state: addresses, orders, quotes; the setup and the expect checks."""
 
 from __future__ import annotations
 
