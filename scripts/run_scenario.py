@@ -7,7 +7,7 @@
 
 Every option of `tradelane run` works in both forms.
 
-A thin shell over `tradelane run` (tradelane._commands): exit 0 when every expectation held,
+A thin shell over `tradelane run` (tradelane.cli.run): exit 0 when every expectation held,
 1 when one failed, 2 when a file is invalid.
 """
 

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from tradelane._bench import scale, throughput
 from tradelane._bench.gas import ANCHORS, calldata_gas
 from tradelane._bench.gasprofile import CATEGORIES, split
-from tradelane.bench import bench
 from tradelane.chain import Chain
+from tradelane.cli.bench import bench
 
 MODES = ("raw_web3", "client", "client_pipelined", "ceiling")
 

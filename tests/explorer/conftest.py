@@ -24,9 +24,9 @@ import uvicorn
 from tradelane._settings import project_root
 from tradelane.chain import Chain
 from tradelane.deploy import Deployment
-from tradelane.explorer.cli import index_scenarios
 from tradelane.explorer.db import Store, open_store, sqlite_url
 from tradelane.explorer.pages import Explorer
+from tradelane.explorer.scenarios import index_scenarios
 from tradelane.explorer.web import create_app
 from tradelane.scenario import ScenarioResult, load_scenario
 

@@ -311,9 +311,9 @@ def test_underpriced_replacement_and_a_replaced_transaction(remote):
 
 def test_client_errors_are_one_line_on_a_network(remote, deployments):
     """The client's own estimate refused by the node (not a revert): one line, no key."""
-    from tradelane._commands import load_deployment
     from tradelane.client import TradeClient
     from tradelane.compiler import compile_contracts
+    from tradelane.manifest import load_deployment
 
     artifacts = compile_contracts()
     chain = connect(remote.url)
@@ -330,9 +330,9 @@ def test_pipeline_signs_with_the_network_key(remote, deployments):
     """The pipelined client on a network: the operator's transactions (its key held by the
     chain's Signer) are signed locally with the Signer's fee policy and nonces, interleaved
     with sequential sends of the same key; the node never signs."""
-    from tradelane._commands import load_deployment
     from tradelane.client import TradeClient
     from tradelane.compiler import compile_contracts
+    from tradelane.manifest import load_deployment
 
     artifacts = compile_contracts()
     chain = connect(remote.url)

@@ -578,7 +578,7 @@ def test_every_expect_shows_expected_beside_actual(capsys):
 
 
 def test_diff_gas_pairs_every_figure():
-    from tradelane._gascli import diff_gas
+    from tradelane.cli.gas import diff_gas
 
     changes = diff_gas(
         {"steps": {"a": 100, "b": 200}, "flows": {"f": 1000}},

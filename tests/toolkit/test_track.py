@@ -301,7 +301,7 @@ def test_import_twice_and_round_trip_record_nothing_new(chain, artifacts):
     document = epcis_document(client, trade)
     assert epcis_problems(document) == []
     assert len(document["epcisBody"]["eventList"]) == before
-    from tradelane._commands import order_summary
+    from tradelane.cli.orders import order_summary
 
     summary = order_summary(client, trade)
     assert (summary["origin"], summary["destination"]) == ("CNSHA", "DEHAM")
@@ -573,7 +573,7 @@ def test_the_feed_store_on_disk_survives_the_client(chain, artifacts, tmp_path):
 def test_track_import_and_export_on_a_chain_by_url(
     chain, artifacts, buyer, seller, carrier, tmp_path, monkeypatch, capsys
 ):
-    from tradelane._commands import load_deployment
+    from tradelane.manifest import load_deployment
 
     deployments, events = tmp_path / "deployments", tmp_path / "events"
     common = ["--chain", chain.url, "--deployments", str(deployments)]

@@ -1,6 +1,5 @@
-"""The trade-data commands of the `tradelane` CLI: `track import` (a carrier's DCSA feed in),
-`doc hash` / `doc verify` (documents hashed as eBL platforms do), and what `order
---export dcsa|epcis` writes. Registered on the group in tradelane.cli.
+"""The trade-data commands of the `tradelane` CLI: `track import` (a carrier's DCSA feed in)
+and `doc hash` / `doc verify` (documents hashed as eBL platforms do).
 
 An order is named as `tradelane order` names it: an order id with `--chain URL` (the suite
 of deployments/<chainId>.json), or an order's name in a scenario with `--scenario FILE`
@@ -12,9 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,10 +20,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from tradelane._netcli import InputError, NetworkOptions, network_options
-from tradelane.errors import TradelaneError
-
-EXPORT_FORMATS = ("dcsa", "epcis")
+from tradelane.cli.options import (
+    InputError,
+    NetworkOptions,
+    events_option,
+    network_options,
+    order_source_options,
+)
+from tradelane.cli.orders import open_order
 
 
 def _console(err: bool = False) -> Console:
@@ -35,129 +35,6 @@ def _console(err: bool = False) -> Console:
     return Console(
         stderr=err, highlight=False, soft_wrap=False, width=None if stream.isatty() else 150
     )
-
-
-def events_option(fn: Any) -> Any:
-    return click.option(
-        "--events",
-        "events_dir",
-        type=click.Path(file_okay=False),
-        envvar="TRADELANE_EVENTS",
-        help="Folder of the imported events kept per order (default events/).",
-    )(fn)
-
-
-def order_source_options(fn: Any) -> Any:
-    for option in reversed(
-        [
-            click.option(
-                "--order",
-                "order_ref",
-                required=True,
-                help="An order id (with --chain) or a scenario's order name (with --scenario).",
-            ),
-            click.option(
-                "--chain", "target", default=None, help="A JSON-RPC URL with a deployed suite."
-            ),
-            click.option(
-                "--scenario",
-                type=click.Path(exists=True, dir_okay=False),
-                help="Run this scenario on eth-tester first; --order may then name its order.",
-            ),
-            click.option(
-                "--manifest",
-                type=click.Path(exists=True, dir_okay=False),
-                help="The deployment manifest (default: deployments/<chainId>.json).",
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
-
-
-@dataclass
-class OpenOrder:
-    client: Any
-    trade: Any
-    scenario: Any  # the ScenarioResult with --scenario, else None
-    label: str
-
-
-def _order_id(ref: str, label: str) -> str:
-    try:
-        int(ref, 16)
-        ok = ref.startswith("0x") and len(ref) == 66
-    except ValueError:
-        ok = False
-    if not ok:
-        raise click.BadParameter(
-            f"{label!r} is not a 32-byte order id (0x + 64 hex digits)", param_hint="--order"
-        )
-    return ref
-
-
-@contextmanager
-def open_order(
-    ref: str,
-    target: str | None,
-    scenario: str | None,
-    manifest: str | None,
-    net: NetworkOptions,
-    events_dir: str | None,
-    *,
-    need_key: bool = False,
-) -> Iterator[OpenOrder]:
-    """The client and trade an order reference names (the feed store attached)."""
-    from tradelane._commands import _chain, load_deployment
-    from tradelane._netcli import check_on_chain, first_block, read_manifest, setup_network
-    from tradelane.client import TradeClient
-    from tradelane.compiler import compile_contracts
-    from tradelane.deploy import manifest_path
-    from tradelane.scenario import load_scenario, run_scenario
-    from tradelane.standards.feeds import FeedStore, attach
-
-    if scenario is None and target is None:
-        raise click.UsageError(
-            "give --chain URL (a chain with a deployed suite) or --scenario FILE"
-        )
-    if scenario is not None and target is not None:
-        raise click.UsageError("give --chain or --scenario, not both")
-    if target is not None and not target.startswith(("http://", "https://", "ws://", "wss://")):
-        raise click.BadParameter(
-            f"{target!r}: --chain is a JSON-RPC URL here", param_hint="--chain"
-        )
-    loaded = load_scenario(scenario) if scenario is not None else None
-    artifacts = compile_contracts()
-    with _chain(target or "eth-tester") as chain:
-        if loaded is not None:
-            result = run_scenario(loaded, chain, artifacts=artifacts)
-            if result.client is None or not result.orders:
-                raise TradelaneError(
-                    f"{scenario}: the scenario did not set up: {result.steps[0].message}"
-                )
-            if ref not in result.orders and not ref.startswith("0x"):
-                raise click.BadParameter(
-                    f"no order named {ref!r} in {scenario}; its orders: {', '.join(result.orders)}",
-                    param_hint="--order",
-                )
-            oid = _order_id(result.orders.get(ref, ref), ref)
-            client = result.client
-            yield OpenOrder(client, client.trade(oid), result, ref)
-            return
-        if need_key and not net.has_key:
-            raise InputError("give the carrier's key with --key-env VAR or --keystore PATH")
-        signer = setup_network(chain, net) if net.has_key else None
-        path = Path(manifest) if manifest else manifest_path(chain.chain_id, net.manifest_dir)
-        recorded = read_manifest(path, chain.chain_id) or {}
-        deployment = load_deployment(chain, artifacts, path)
-        check_on_chain(chain, recorded, path)
-        client = TradeClient(
-            chain, deployment, artifacts=artifacts, from_block=first_block(recorded)
-        )
-        attach(client, FeedStore.default(events_dir))
-        if signer is not None:  # the key given: the client signs typed data with it too
-            client.add_key(signer.keys[signer.default])
-        yield OpenOrder(client, client.trade(_order_id(ref, ref)), None, ref)
 
 
 # ---------------------------------------------------------------------------- track
@@ -436,79 +313,4 @@ def _iso(timestamp: int | None) -> str:
     return datetime.fromtimestamp(int(timestamp or 0), UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-# ---------------------------------------------------------------------------- order --export
-
-
-def export_order(client: Any, trade: Any, fmt: str, output: str | None) -> None:
-    """Write the order as DCSA T&T 2.2 events or an EPCIS 2.0 document (`-o FILE`, atomically,
-    or stdout)."""
-    from tradelane._files import write_json_atomic
-    from tradelane.standards.export import dcsa_events, epcis_document
-
-    data: Any = dcsa_events(client, trade) if fmt == "dcsa" else epcis_document(client, trade)
-    if output is None or output == "-":
-        click.echo(json.dumps(data, indent=2, sort_keys=False))
-        return
-    write_json_atomic(Path(output), data)
-    count = len(data) if fmt == "dcsa" else len(data["epcisBody"]["eventList"])
-    click.echo(
-        f"{count} {'DCSA T&T 2.2' if fmt == 'dcsa' else 'EPCIS 2.0'} events written to {output}",
-        err=True,
-    )
-
-
-def timeline_json(client: Any, trade: Any) -> list[dict[str, Any]]:
-    """The order's timeline for `order --json`, with event times and planned events."""
-    from tradelane.standards.timeline import order_timeline
-
-    return [
-        {
-            "time": None if e.planned else e.time,
-            "event_time": e.event_time,
-            "planned": e.planned,
-            "actor": e.actor,
-            "actor_name": client.name_of(e.actor),
-            "action": e.action,
-            "late": getattr(e, "late", False),
-            "location": e.location,
-            "document": e.document,
-            "document_hash": e.document_hash,
-            "uri": e.uri,
-            "money": e.money,
-            "tx": e.tx_hash,
-        }
-        for e in order_timeline(client, trade)
-    ]
-
-
-def print_documents(console: Console, client: Any, trade: Any, label: str) -> None:
-    """The documents the order's checkpoints recorded, by full hash, and how to check one."""
-    from tradelane.standards.timeline import documents, order_timeline
-
-    recorded = documents(order_timeline(client, trade))
-    if not recorded:
-        return
-    table = Table(
-        title="Documents (check a file: tradelane doc verify FILE --order ...)",
-        title_justify="left",
-        header_style="bold",
-    )
-    table.add_column("stage", no_wrap=True)
-    table.add_column("document hash (sha256, or keccak of a label)", overflow="fold")
-    table.add_column("uri", overflow="fold")
-    for e in recorded:
-        assert e.kind is not None
-        table.add_row(e.kind.label, e.document_hash, e.uri)
-    console.print(table)
-
-
-COMMANDS = (track, doc)
-
-__all__ = [
-    "COMMANDS",
-    "EXPORT_FORMATS",
-    "export_order",
-    "open_order",
-    "print_documents",
-    "timeline_json",
-]
+__all__ = ["doc", "track"]
