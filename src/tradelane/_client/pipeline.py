@@ -23,20 +23,22 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from eth_account import Account
 from eth_typing import ChecksumAddress, HexStr
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
+from web3.contract import Contract
 from web3.types import RPCEndpoint, TxParams
 
+from tradelane._client.events import EventDecoder
+from tradelane._client.fees import gas_for, unsigned
+from tradelane._client.views import Views
+from tradelane.chain import Chain
 from tradelane.errors import TradelaneError
 from tradelane.types import OrderState, Trade, TxResult
-
-if TYPE_CHECKING:
-    from tradelane.client import TradeClient
 
 RECEIPT_TIMEOUT = 120.0
 
@@ -97,6 +99,24 @@ def _rpc_tx(tx: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class Client(Protocol):
+    """What a pipeline needs of its client (the sender that opened it)."""
+
+    w3: Web3
+    chain: Chain
+    chain_id: int
+    escrow: Contract
+    events: EventDecoder
+    keys: dict[ChecksumAddress, str]
+    _nonces: dict[ChecksumAddress, int]
+    _pipeline: Pipeline | None
+    _views: Views
+
+    def _as_revert(self, exc: Exception, to: str | None = None) -> Exception: ...
+
+    def _replay_failure(self, tx: dict[str, Any], block: int) -> Exception: ...
+
+
 @dataclass
 class _Queued:
     action: str
@@ -108,7 +128,7 @@ class _Queued:
 class Pipeline:
     """Queued transactions of one client; see the module's docstring."""
 
-    def __init__(self, client: TradeClient, batch: int = 256) -> None:
+    def __init__(self, client: Client, batch: int = 256) -> None:
         self.client = client
         self.batch = max(1, batch)
         self.queue: list[_Queued] = []
@@ -182,8 +202,6 @@ class Pipeline:
         block = w3.eth.get_block("latest")
         gas_limit = int(block["gasLimit"])
         base_fee = int(block.get("baseFeePerGas", 0) or 0)
-        from tradelane.client import GAS_MARGIN, PRIORITY_FEE
-
         # On a real network the chain's Signer signs every sender it or the client holds a
         # key for, with its fee policy, its nonces (shared with sequential sends) and its
         # confirmations; elsewhere the client signs its own keys and the node the rest.
@@ -202,21 +220,14 @@ class Pipeline:
         unkeyed: list[tuple[_Queued, dict[str, Any]]] = []
         for q, estimate in zip(queue, estimates, strict=True):
             used = int(estimate, 16) if isinstance(estimate, str) else int(estimate)
-            q.tx["gas"] = min(int(used * GAS_MARGIN) + 10_000, gas_limit)
+            q.tx["gas"] = gas_for(used, gas_limit)
             if id(q) in signed_by_signer:
                 continue
             nonce = client._nonces[q.sender]
             client._nonces[q.sender] = nonce + 1
             if q.sender in client.keys:
                 signed = Account.sign_transaction(
-                    {
-                        **{k: v for k, v in q.tx.items() if k != "from"},
-                        "nonce": nonce,
-                        "chainId": client.chain_id,
-                        "maxFeePerGas": base_fee * 2 + PRIORITY_FEE,
-                        "maxPriorityFeePerGas": PRIORITY_FEE,
-                        "type": 2,
-                    },
+                    {**unsigned(q.tx, client.chain_id, base_fee), "nonce": nonce},
                     client.keys[q.sender],
                 )
                 raws.append(bytes(signed.raw_transaction))

@@ -9,7 +9,7 @@ returns exactly what it always did.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from eth_abi import decode, encode
@@ -18,12 +18,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import RPCEndpoint
 
-
-def _abi_type(param: Mapping[str, Any]) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_abi_type(c) for c in param["components"]) + ")" + kind[5:]
-    return kind
+from tradelane._client.calls import abi_type, encode_call
 
 
 class Views:
@@ -36,8 +31,8 @@ class Views:
         if key not in self._fns:
             items: list[Any] = list(contract.abi)
             item = next(i for i in items if i.get("type") == "function" and i["name"] == name)
-            ins = [_abi_type(p) for p in item["inputs"]]
-            outs = [_abi_type(p) for p in item["outputs"]]
+            ins = [abi_type(p) for p in item["inputs"]]
+            outs = [abi_type(p) for p in item["outputs"]]
             selector = keccak(text=f"{name}({','.join(ins)})")[:4]
             self._fns[key] = (selector, ins, outs)
         return self._fns[key]
@@ -104,20 +99,6 @@ class Views:
 def _tag(block: int | str) -> str:
     """A block as eth_call takes it: a hex number or a tag such as "latest"."""
     return hex(block) if isinstance(block, int) else block
-
-
-def encode_call(fn: Any) -> str:
-    """`fn._encode_transaction_data()` of a web3 ContractFunction with its arguments bound,
-    encoded by eth_abi directly (a tenth of web3's time); web3's own encoding when the
-    arguments need web3's normalising (ENS names, unusual types)."""
-    try:
-        types = [_abi_type(p) for p in fn.abi["inputs"]]
-        selector = keccak(text=f"{fn.abi['name']}({','.join(types)})")[:4]
-        if fn.kwargs:
-            raise ValueError("keyword arguments")
-        return "0x" + (selector + encode(types, list(fn.args))).hex()
-    except Exception:
-        return str(fn._encode_transaction_data())
 
 
 __all__: Sequence[str] = ["Views", "encode_call"]
