@@ -18,15 +18,25 @@ The format (see README.md, "Scenario files"):
       - {wait: 20d}
       - {expect: {order: po-1, status: resolved, seller_received: 8553.6 USDC}}
 
-A file that does not follow it raises ScenarioInvalid naming the file, the step and the
+A file that does not follow it raises ScenarioInvalid naming the file, the step and the field.
 
 The package, by stage of the data: values (single fields' checks) and model (the file's
 pydantic models and tables); checks (across fields) and loading (bytes, YAML, parse_scenario);
-state (the runner's shared state), actions (one handler per action, in one table) and
-runner (run_scenario); results (step and scenario results, their reports).
+state (the runner's shared state), actions (one handler per action and its row in
+ACTION_TABLE, the one table of the actions and their facts) and runner (run_scenario); results
+(step and scenario results, their reports).
 """
 
-from tradelane.scenario.actions import ACTION_HANDLERS
+from tradelane.scenario.actions import (
+    ACTION_FIELDS,
+    ACTION_HANDLERS,
+    ACTION_TABLE,
+    ACTIONS,
+    DEFAULT_BY,
+    NO_ORDER,
+    REQUIRED_FIELDS,
+    Action,
+)
 from tradelane.scenario.loading import (
     DuplicateKey,
     decode_text,
@@ -35,14 +45,9 @@ from tradelane.scenario.loading import (
     parse_scenario,
 )
 from tradelane.scenario.model import (
-    ACTION_FIELDS,
-    ACTIONS,
-    DEFAULT_BY,
     DEFAULT_PARTY_ETH,
-    NO_ORDER,
     ORDER_EXPECT_FIELDS,
     REPUTATION_FIELDS,
-    REQUIRED_FIELDS,
     ROLES,
     ActionStep,
     ArbitrationSpec,
@@ -75,6 +80,7 @@ __all__ = [
     "ACTIONS",
     "ACTION_FIELDS",
     "ACTION_HANDLERS",
+    "ACTION_TABLE",
     "DEFAULT_BY",
     "DEFAULT_PARTY_ETH",
     "FEE_TIMEOUT_BOUNDS",
@@ -87,6 +93,7 @@ __all__ = [
     "ROLES",
     "RULING_PERIOD_BOUNDS",
     "RULING_TIMEOUT_BOUNDS",
+    "Action",
     "ActionStep",
     "ArbitrationSpec",
     "DuplicateKey",

@@ -1,19 +1,23 @@
-"""The scenario's actions: one handler each, in ACTION_HANDLERS, the table the runner uses."""
+"""The scenario's actions: one handler each and one row of ACTION_TABLE, the single table of
+the actions that the loader checks steps against and the runner dispatches on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from eth_typing import ChecksumAddress
 
-from tradelane.scenario.model import ACTIONS, ActionStep
+from tradelane.scenario.model import ActionStep
 from tradelane.scenario.state import StepFailed, _Runner, _text
 from tradelane.standards.scenario_steps import run_import
 from tradelane.types import Trade
 
-# Adding an action is one handler here and one row of ACTION_HANDLERS, with its name in
-# tradelane.scenario.model.ACTIONS (the two are checked against each other on import). A
+# Adding an action is one handler here and one row of ACTION_TABLE (its handler and its facts:
+# who acts by default, whether it needs an order, the fields it takes); the loader, the runner
+# and ACTIONS, NO_ORDER, DEFAULT_BY, ACTION_FIELDS and REQUIRED_FIELDS all read the row, and
+# check_table checks every row on import. A
 # handler takes the runner's state, the step, who acts and the order's trade (None for an
 # action about no particular order) and returns what the step did: the client's results (the
 # report lists their transactions) and notes (strings).
@@ -236,51 +240,141 @@ def reimburse(
     return [runner.c.reimburse(trade, by=by, amount=step.amount)]
 
 
-#: Each action's handler, by the name a step's `do` gives: what the runner dispatches on.
-ACTION_HANDLERS: dict[str, Handler] = {
-    "register": register,
-    "accept": accept,
-    "quote": quote,
-    "fund": fund,
-    "cancel": cancel,
-    "checkpoint": checkpoint,
-    "hold": checkpoint,
-    "release_hold": checkpoint,
-    "confirm": confirm,
-    "settle": settle,
-    "refund": refund,
-    "dispute": dispute,
-    "pay_fee": pay_fee,
-    "evidence": evidence,
-    "vote": vote,
-    "default": default,
-    "withdraw": withdraw,
-    "pause": pause,
-    "unpause": unpause,
-    "import_events": import_events,
-    "set_fee": set_fee,
-    "set_fee_timeout": set_fee_timeout,
-    "propose_settlement": propose_settlement,
-    "accept_settlement": accept_settlement,
-    "withdraw_settlement": withdraw_settlement,
-    "release": release,
-    "reimburse": reimburse,
+#: The fields every action takes; an action's row names the others it takes.
+COMMON_FIELDS = ("do", "by", "order", "expect_error", "note")
+#: The roles of an order that may act for it by default (as may the operator).
+_ORDER_ROLES = ("buyer", "seller", "carrier")
+
+
+@dataclass(frozen=True)
+class Action:
+    """One row of ACTION_TABLE: an action's handler and its facts, each given in every row."""
+
+    handler: Handler
+    _: KW_ONLY
+    #: Who acts when the step leaves out `by`: one of _ORDER_ROLES, "operator", or None (the
+    #: step must say).
+    by: str | None
+    #: False for an action about no particular order (its step may still name one).
+    needs_order: bool
+    #: The fields it takes besides COMMON_FIELDS, and those of them it cannot do without.
+    fields: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+_RECORD = ("location", "document", "uri", "signed", "relay_by")  # a record's fields
+
+#: Each action by the name a step's `do` gives: what the loader and the runner go by.
+ACTION_TABLE: dict[str, Action] = {
+    "register": Action(register, by="buyer", needs_order=True, fields=(), required=()),
+    "accept": Action(accept, by="seller", needs_order=True, fields=(), required=()),
+    "quote": Action(quote, by="seller", needs_order=True, fields=(), required=()),
+    "fund": Action(fund, by="buyer", needs_order=True, fields=("permit",), required=()),
+    "cancel": Action(cancel, by=None, needs_order=True, fields=(), required=()),
+    "checkpoint": Action(
+        checkpoint,
+        by="carrier",
+        needs_order=True,
+        fields=(*_RECORD, "stage", "replay"),
+        required=("stage",),
+    ),
+    "hold": Action(checkpoint, by=None, needs_order=True, fields=_RECORD, required=()),
+    "release_hold": Action(checkpoint, by=None, needs_order=True, fields=_RECORD, required=()),
+    "confirm": Action(confirm, by="buyer", needs_order=True, fields=(), required=()),
+    "settle": Action(settle, by="operator", needs_order=True, fields=(), required=()),
+    "refund": Action(refund, by="operator", needs_order=True, fields=(), required=()),
+    "dispute": Action(dispute, by=None, needs_order=True, fields=("evidence",), required=()),
+    "pay_fee": Action(pay_fee, by=None, needs_order=True, fields=(), required=()),
+    "evidence": Action(
+        evidence, by=None, needs_order=True, fields=("evidence",), required=("evidence",)
+    ),
+    "vote": Action(
+        vote, by=None, needs_order=True, fields=("buyer_share",), required=("buyer_share",)
+    ),
+    "default": Action(default, by="operator", needs_order=True, fields=(), required=()),
+    "withdraw": Action(withdraw, by=None, needs_order=False, fields=("token", "to"), required=()),
+    "pause": Action(pause, by="operator", needs_order=False, fields=(), required=()),
+    "unpause": Action(unpause, by="operator", needs_order=False, fields=(), required=()),
+    "import_events": Action(
+        import_events,
+        by="carrier",
+        needs_order=True,
+        fields=("file", "customs_by", "relay_by"),
+        required=("file",),
+    ),
+    "set_fee": Action(
+        set_fee, by="operator", needs_order=False, fields=("fee",), required=("fee",)
+    ),
+    "set_fee_timeout": Action(
+        set_fee_timeout,
+        by="operator",
+        needs_order=False,
+        fields=("timeout",),
+        required=("timeout",),
+    ),
+    "propose_settlement": Action(
+        propose_settlement,
+        by=None,
+        needs_order=True,
+        fields=("buyer_share",),
+        required=("buyer_share",),
+    ),
+    "accept_settlement": Action(
+        accept_settlement, by=None, needs_order=True, fields=(), required=()
+    ),
+    "withdraw_settlement": Action(
+        withdraw_settlement, by=None, needs_order=True, fields=(), required=()
+    ),
+    "release": Action(
+        release, by="buyer", needs_order=True, fields=("amount",), required=("amount",)
+    ),
+    "reimburse": Action(
+        reimburse, by="seller", needs_order=True, fields=("amount",), required=("amount",)
+    ),
 }
 
 
-def check_table(table: Mapping[str, Handler], actions: Iterable[str]) -> None:
-    """The table handles exactly the actions the model accepts; ValueError naming each action
-    with no handler and each handler of no action."""
-    names = list(actions)
-    missing = [name for name in names if name not in table]
-    extra = [name for name in table if name not in names]
-    problems = []
-    if missing:
-        problems.append(f"no handler for {', '.join(missing)}")
-    if extra:
-        problems.append(f"not in ACTIONS: {', '.join(extra)}")
+def check_table(table: Mapping[str, Action]) -> None:
+    """Each row holds a handler and every fact, and its facts fit the model; ValueError naming
+    each action and what is wrong with its row."""
+    problems = [f"{name}: {problem}" for name, row in table.items() for problem in _flaws(row)]
     if problems:
-        raise ValueError("the action table and ACTIONS differ: " + "; ".join(problems))
+        raise ValueError("the action table: " + "; ".join(problems))
 
 
-check_table(ACTION_HANDLERS, ACTIONS)
+def _flaws(row: Any) -> list[str]:
+    if not isinstance(row, Action):
+        return [f"{row!r} is not an Action row"]
+    flaws = []
+    if not callable(row.handler):
+        flaws.append("no handler")
+    if row.by is not None and row.by not in (*_ORDER_ROLES, "operator"):
+        flaws.append(f"by is {row.by!r}, not None, operator or one of {', '.join(_ORDER_ROLES)}")
+    if row.by in _ORDER_ROLES and row.needs_order is not True:
+        flaws.append(f"the order's {row.by} acts by default, so it needs an order")
+    if not isinstance(row.needs_order, bool):
+        flaws.append(f"needs_order is {row.needs_order!r}, not True or False")
+    known = set(ActionStep.model_fields) - set(COMMON_FIELDS)
+    if not isinstance(row.fields, tuple) or not set(row.fields) <= known:
+        flaws.append(f"fields {row.fields!r} are not a tuple of ActionStep's other fields")
+    elif not isinstance(row.required, tuple) or not set(row.required) <= set(row.fields):
+        flaws.append(f"required {row.required!r} is not a tuple of its fields")
+    return flaws
+
+
+check_table(ACTION_TABLE)
+
+# The per-action tables, derived from ACTION_TABLE on import for readers of the package (the
+# loader and the runner read the rows themselves, so a row is all an action needs).
+#: Every action's name, in the table's order.
+ACTIONS: tuple[str, ...] = tuple(ACTION_TABLE)
+#: Each action's handler.
+ACTION_HANDLERS: dict[str, Handler] = {n: a.handler for n, a in ACTION_TABLE.items()}
+#: Actions about no particular order.
+NO_ORDER = frozenset(n for n, a in ACTION_TABLE.items() if not a.needs_order)
+#: Who acts when `by` is left out (a role of the order, or the operator).
+DEFAULT_BY: dict[str, str] = {n: a.by for n, a in ACTION_TABLE.items() if a.by is not None}
+#: Fields each action accepts besides do/by/order/expect_error/note.
+ACTION_FIELDS = {n: frozenset(a.fields) for n, a in ACTION_TABLE.items() if a.fields}
+#: Fields an action cannot do without.
+REQUIRED_FIELDS = {n: a.required for n, a in ACTION_TABLE.items() if a.required}

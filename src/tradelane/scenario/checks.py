@@ -8,13 +8,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from tradelane.amounts import format_duration, parse_comparison, parse_duration
+from tradelane.scenario.actions import ACTION_TABLE, COMMON_FIELDS
 from tradelane.scenario.model import (
-    ACTION_FIELDS,
-    DEFAULT_BY,
-    NO_ORDER,
     ORDER_EXPECT_FIELDS,
     REPUTATION_FIELDS,
-    REQUIRED_FIELDS,
     ActionStep,
     ExpectStep,
     OrderSpec,
@@ -111,6 +108,11 @@ def _parse_step(
     if len(kinds) != 1:
         raise ScenarioInvalid(file, label, "a step has exactly one of do, wait or expect")
     kind = kinds[0]
+    names = tuple(ACTION_TABLE)  # a tuple: a step's `do` may be any YAML value, even a list
+    if kind == "do" and raw["do"] not in names:
+        raise ScenarioInvalid(
+            file, f"{label}, field 'do'", f"unknown action {raw['do']!r}; one of {', '.join(names)}"
+        )
     try:
         if kind == "wait":
             return WaitStep.model_validate(raw)
@@ -121,14 +123,14 @@ def _parse_step(
         action = ActionStep.model_validate(raw)
     except ValidationError as exc:
         raise _first_error(file, label, exc) from None
-    allowed = ACTION_FIELDS.get(action.do, frozenset())
+    row = ACTION_TABLE[action.do]
     for key in raw:
-        if key not in ("do", "by", "order", "expect_error", "note") and key not in allowed:
+        if key not in COMMON_FIELDS and key not in row.fields:
             raise ScenarioInvalid(file, f"{label}, field '{key}'", f"not a field of {action.do}")
-    for key in REQUIRED_FIELDS.get(action.do, ()):
+    for key in row.required:
         if key not in raw:
             raise ScenarioInvalid(file, f"{label}, field '{key}'", f"{action.do} needs it")
-    if action.do not in NO_ORDER:
+    if row.needs_order:
         if action.order is None:
             raise ScenarioInvalid(file, f"{label}, field 'order'", f"{action.do} needs an order")
         if action.order not in orders:
@@ -137,7 +139,7 @@ def _parse_step(
             )
     elif action.order is not None and action.order not in orders:
         raise ScenarioInvalid(file, f"{label}, field 'order'", f"no order named {action.order!r}")
-    if action.by is None and action.do not in DEFAULT_BY:
+    if action.by is None and row.by is None:
         raise ScenarioInvalid(file, f"{label}, field 'by'", f"say who does {action.do}")
     try:
         action.document = resolve_document(file, action.document)

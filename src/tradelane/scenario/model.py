@@ -1,4 +1,5 @@
-"""The scenario file's model: the format's tables, its error and the pydantic models."""
+"""The scenario file's model: the format's tables, its error and the pydantic models (the
+actions' table, with each action's facts, is tradelane.scenario.actions.ACTION_TABLE)."""
 
 from __future__ import annotations
 
@@ -28,87 +29,6 @@ from tradelane.standards.scenario_steps import check_document
 from tradelane.types import CheckpointKind, Incoterm, Stage
 
 ROLES = ("buyer", "seller", "carrier", "customs", "inspector", "arbitrator", "operator", "observer")
-ACTIONS = (
-    "register",
-    "accept",
-    "quote",
-    "fund",
-    "cancel",
-    "checkpoint",
-    "hold",
-    "release_hold",
-    "confirm",
-    "settle",
-    "refund",
-    "dispute",
-    "pay_fee",
-    "evidence",
-    "vote",
-    "default",
-    "withdraw",
-    "pause",
-    "unpause",
-    "import_events",
-    "set_fee",
-    "set_fee_timeout",
-    "propose_settlement",
-    "accept_settlement",
-    "withdraw_settlement",
-    "release",
-    "reimburse",
-)
-#: Fields each action accepts besides do/by/order/expect_error/note.
-ACTION_FIELDS: dict[str, frozenset[str]] = {
-    "checkpoint": frozenset(
-        {"stage", "location", "document", "uri", "signed", "relay_by", "replay"}
-    ),
-    "hold": frozenset({"location", "document", "uri", "signed", "relay_by"}),
-    "release_hold": frozenset({"location", "document", "uri", "signed", "relay_by"}),
-    "fund": frozenset({"permit"}),
-    "dispute": frozenset({"evidence"}),
-    "evidence": frozenset({"evidence"}),
-    "vote": frozenset({"buyer_share"}),
-    "withdraw": frozenset({"token", "to"}),
-    "import_events": frozenset({"file", "customs_by", "relay_by"}),
-    "set_fee": frozenset({"fee"}),
-    "set_fee_timeout": frozenset({"timeout"}),
-    "propose_settlement": frozenset({"buyer_share"}),
-    "release": frozenset({"amount"}),
-    "reimburse": frozenset({"amount"}),
-}
-#: Fields an action cannot do without.
-REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
-    "checkpoint": ("stage",),
-    "evidence": ("evidence",),
-    "vote": ("buyer_share",),
-    "import_events": ("file",),
-    "set_fee": ("fee",),
-    "set_fee_timeout": ("timeout",),
-    "propose_settlement": ("buyer_share",),
-    "release": ("amount",),
-    "reimburse": ("amount",),
-}
-#: Actions about no particular order.
-NO_ORDER = frozenset({"withdraw", "pause", "unpause", "set_fee", "set_fee_timeout"})
-#: Who acts when `by` is left out (a role of the order, or the operator).
-DEFAULT_BY = {
-    "register": "buyer",
-    "accept": "seller",
-    "quote": "seller",
-    "fund": "buyer",
-    "confirm": "buyer",
-    "checkpoint": "carrier",
-    "import_events": "carrier",
-    "settle": "operator",
-    "refund": "operator",
-    "default": "operator",
-    "pause": "operator",
-    "unpause": "operator",
-    "set_fee": "operator",
-    "set_fee_timeout": "operator",
-    "release": "buyer",
-    "reimburse": "seller",
-}
 ORDER_EXPECT_FIELDS = ("seller_received", "buyer_refunded", "fee", "locked", "deposit")
 REPUTATION_FIELDS = (
     "completed",
@@ -262,6 +182,8 @@ class OrderSpec(_Model):
 
 
 class ActionStep(_Model):
+    # The action's name, and which fields it takes, are checked against its row of
+    # tradelane.scenario.actions.ACTION_TABLE when the file is loaded (checks._parse_step).
     do: str
     by: str | None = None
     order: str | None = None
@@ -291,13 +213,6 @@ class ActionStep(_Model):
     _timeout = field_validator("timeout", mode="before")(
         lambda v: v if v is None else check_bounds("timeout", FEE_TIMEOUT_BOUNDS)(v)
     )
-
-    @field_validator("do", mode="before")
-    @classmethod
-    def _do(cls, value: Any) -> str:
-        if value not in ACTIONS:
-            raise ValueError(f"unknown action {value!r}; one of {', '.join(ACTIONS)}")
-        return str(value)
 
     @field_validator("location", mode="before")
     @classmethod

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from eth_typing import ChecksumAddress
+
 from tradelane.amounts import Amount, format_units, parse_amount, parse_duration
 from tradelane.chain import Chain
 from tradelane.client import ContractRevert, TradeClient
 from tradelane.compiler import Artifact
 from tradelane.deploy import Deployment
 from tradelane.errors import TradelaneError, UnsafeTerms
-from tradelane.scenario.actions import ACTION_HANDLERS
+from tradelane.scenario.actions import ACTION_TABLE
 from tradelane.scenario.model import ActionStep, ExpectStep, Scenario, WaitStep
 from tradelane.scenario.results import ScenarioResult, StepResult, _tx, describe_step
 from tradelane.scenario.state import StepFailed, _Runner
@@ -128,9 +130,9 @@ def _explain_failure(runner: _Runner, step: ActionStep, exc: Exception) -> str:
     text = str(exc)
     low = text.lower()
     if "cannot afford" in low or "insufficient funds" in low:
-        who = runner.who(step)
-        name = runner.c.name_of(who)
-        have = format_units(runner.c.balance(who, runner.c.token(None)), 18, "ETH")
+        by = _who(runner, step)
+        name = runner.c.name_of(by)
+        have = format_units(runner.c.balance(by, runner.c.token(None)), 18, "ETH")
         return (
             f"{name} cannot pay the gas of {step.do}: it holds {have} (give it more with its "
             "`eth:` in parties, or --party-eth)"
@@ -138,14 +140,25 @@ def _explain_failure(runner: _Runner, step: ActionStep, exc: Exception) -> str:
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}"[:400]
 
 
+def _who(runner: _Runner, step: ActionStep) -> ChecksumAddress:
+    """Who does the step: its `by`, or its row's default (a role of its order, or the operator)."""
+    if step.by is not None:
+        return runner.addr[step.by]
+    role = ACTION_TABLE[step.do].by
+    if role == "operator":
+        return runner.c.operator
+    assert role is not None and step.order is not None
+    return runner.addr[getattr(runner.s.orders[step.order], role)]
+
+
 def _act(runner: _Runner, step: ActionStep) -> list[Any]:
-    """The step's action, by its handler in ACTION_HANDLERS: who acts and the order's trade."""
-    by = runner.who(step)
-    trade = runner.trades[step.order] if step.order else None
-    handler = ACTION_HANDLERS.get(step.do)
-    if handler is None:
+    """The step's action, by its row's handler in ACTION_TABLE: who acts and the order's trade."""
+    action = ACTION_TABLE.get(step.do)
+    if action is None:
         raise StepFailed(f"unknown action {step.do}")  # pragma: no cover - validated on load
-    return handler(runner, step, by, trade)
+    by = _who(runner, step)
+    trade = runner.trades[step.order] if step.order else None
+    return action.handler(runner, step, by, trade)
 
 
 def _run_action(runner: _Runner, step: ActionStep, sr: StepResult) -> None:

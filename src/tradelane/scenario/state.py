@@ -18,7 +18,7 @@ from tradelane.amounts import (
     parse_duration,
 )
 from tradelane.client import Quote, Token, TradeClient
-from tradelane.scenario.model import DEFAULT_BY, ORDER_EXPECT_FIELDS, ActionStep, Scenario
+from tradelane.scenario.model import ORDER_EXPECT_FIELDS, Scenario
 from tradelane.scenario.results import _tx
 from tradelane.types import Stage, Status, Trade
 
@@ -122,15 +122,6 @@ class _Runner:
                 trade = self.c.with_terms(trade, max_fee_bps=fee)
                 self.trades[name] = trade
         return trade
-
-    def who(self, step: ActionStep) -> ChecksumAddress:
-        if step.by is not None:
-            return self.addr[step.by]
-        role = DEFAULT_BY[step.do]
-        if role == "operator":
-            return self.c.operator
-        assert step.order is not None
-        return self.addr[getattr(self.s.orders[step.order], role)]
 
     # expectations
     def amount_units(self, text: Any, default: Token) -> tuple[str, Token, int]:
