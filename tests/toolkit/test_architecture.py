@@ -3,8 +3,9 @@
 An AST walk over ``src/tradelane``: every module stays at or under ``LIMIT`` lines, the
 modules import one another without a cycle (every import counts, also one inside a
 function or under ``TYPE_CHECKING``: a deferred import hides a cycle, it does not remove
-it), and a private name (``_x``) is imported only from a module of the importer's own
-package.
+it), a private name (``_x``) is imported only from a module of the importer's own
+package, and each module imports only from its own layer and the layers before it
+(``LAYERS``, the table of docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,57 @@ import pytest
 SRC = Path(__file__).resolve().parents[2] / "src"
 ROOT = "tradelane"
 LIMIT = 400
+
+#: The layers of docs/ARCHITECTURE.md, in order: a module may import its own layer and the
+#: ones before it. A module belongs to the layer of the longest prefix naming it.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "foundation",
+        (
+            "tradelane",
+            "tradelane.errors",
+            "tradelane._settings",
+            "tradelane._files",
+            "tradelane.amounts",
+            "tradelane.standards.locode",
+            "tradelane.terms",
+        ),
+    ),
+    (
+        "encoding",
+        (
+            "tradelane._client.addresses",
+            "tradelane._client.form",
+            "tradelane._client.eip712",
+            "tradelane._client.calls",
+            "tradelane._client.registration",
+            "tradelane._client.reverts",
+            "tradelane._client.events",
+            "tradelane._client.views",
+            "tradelane.types",
+        ),
+    ),
+    ("build", ("tradelane.solc", "tradelane.artifacts", "tradelane.compiler")),
+    (
+        "chain",
+        (
+            "tradelane.anvil",
+            "tradelane.ethtester",
+            "tradelane.chain",
+            "tradelane._networks",
+            "tradelane.network",
+            "tradelane.keys",
+            "tradelane.deploy",
+            "tradelane.manifest",
+        ),
+    ),
+    ("client", ("tradelane._client", "tradelane.client")),
+    ("standards", ("tradelane.standards",)),
+    ("scenarios", ("tradelane.scenario",)),
+    ("explorer", ("tradelane.explorer",)),
+    ("benchmarks", ("tradelane._bench",)),
+    ("cli", ("tradelane.cli", "tradelane._demo", "tradelane._junit")),
+]
 
 
 def _modules() -> dict[str, Path]:
@@ -100,6 +152,29 @@ def _cycles(graph: dict[str, list[str]]) -> list[list[str]]:
     return components
 
 
+def _layer(name: str) -> int | None:
+    """The index in LAYERS of the layer whose longest prefix names the module (the root
+    package names only itself)."""
+    matches = [
+        (len(prefix), index)
+        for index, (_, prefixes) in enumerate(LAYERS)
+        for prefix in prefixes
+        if name == prefix or (prefix != ROOT and name.startswith(prefix + "."))
+    ]
+    return max(matches)[1] if matches else None
+
+
+def _upward_imports(graph: dict[str, list[str]]) -> list[str]:
+    found = []
+    for name, targets in graph.items():
+        mine = _layer(name)
+        for target in targets:
+            theirs = _layer(target)
+            if mine is not None and theirs is not None and theirs > mine:
+                found.append(f"{name} ({LAYERS[mine][0]}) imports {target} ({LAYERS[theirs][0]})")
+    return found
+
+
 def test_every_module_stays_under_the_limit():
     over = {
         name: lines
@@ -125,6 +200,24 @@ def test_private_names_stay_in_their_package():
         and _package_of(target) != _package_of(name)
     ]
     assert not leaks, "private names imported across packages:\n" + "\n".join(leaks)
+
+
+def test_every_module_has_a_layer():
+    lost = [name for name in MODULES if _layer(name) is None]
+    assert not lost, f"modules in no layer (add them to LAYERS and docs/ARCHITECTURE.md): {lost}"
+
+
+def test_each_layer_imports_only_the_layers_before_it():
+    upward = _upward_imports(GRAPH)
+    assert not upward, "imports against the layers:\n" + "\n".join(upward)
+
+
+def test_the_layer_check_sees_an_upward_import():
+    assert _upward_imports({"tradelane.types": ["tradelane.client"]}) == [
+        "tradelane.types (encoding) imports tradelane.client (client)"
+    ]
+    assert _layer("tradelane._client.orders") == 4  # the client, not the encoding
+    assert _layer("tradelane._client.form") == 1
 
 
 @pytest.mark.parametrize(

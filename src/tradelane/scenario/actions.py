@@ -17,10 +17,10 @@ from tradelane.types import Trade
 # Adding an action is one handler here and one row of ACTION_TABLE (its handler and its facts:
 # who acts by default, whether it needs an order, the fields it takes); the loader, the runner
 # and ACTIONS, NO_ORDER, DEFAULT_BY, ACTION_FIELDS and REQUIRED_FIELDS all read the row, and
-# check_table checks every row on import. A
-# handler takes the runner's state, the step, who acts and the order's trade (None for an
-# action about no particular order) and returns what the step did: the client's results (the
-# report lists their transactions) and notes (strings).
+# check_table checks every row on import. A handler takes the runner's state, the step, who
+# acts and the order's trade (None for an action about no particular order) and returns what
+# the step did: the client's results (the report lists their transactions) and notes
+# (strings).
 
 #: An action's handler: (runner, step, who acts, the order's trade or None) -> its outcomes.
 Handler = Callable[[_Runner, ActionStep, ChecksumAddress, Trade | None], list[Any]]
