@@ -41,6 +41,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "tradelane._client.form",
             "tradelane._client.eip712",
             "tradelane._client.calls",
+            "tradelane._client.escrow_calls",
             "tradelane._client.registration",
             "tradelane._client.reverts",
             "tradelane._client.events",

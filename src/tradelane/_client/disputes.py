@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eth_utils import to_checksum_address
 
+from tradelane._client import calls, escrow_calls
 from tradelane._client.preflight import ACTIVE, Preflight
 from tradelane._client.tokens import Token
 from tradelane.amounts import Amount, format_units, parse_bps
@@ -24,7 +25,7 @@ class Disputes(Preflight):
         bps = buyer_share if isinstance(buyer_share, int) else parse_bps(buyer_share)
         if self.preflight and not 0 <= bps <= 10_000:
             self._refuse("EscrowInvalidShare", orderId=trade.id, bps=bps)
-        fn = self.escrow.functions.proposeSettlement(trade.order.as_tuple(), trade.terms_hash, bps)
+        fn = escrow_calls.propose_settlement(self.escrow, trade, bps)
         return self._send("propose_settlement", fn, by)
 
     def accept_settlement(self, trade: Trade, *, by: str) -> TxResult:
@@ -36,7 +37,7 @@ class Disputes(Preflight):
             self._refuse("EscrowNoSettlement", orderId=trade.id)
         if self.preflight and proposer == to_checksum_address(by):
             self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(by))
-        fn = self.escrow.functions.acceptSettlement(trade.order.as_tuple(), trade.terms_hash, bps)
+        fn = escrow_calls.accept_settlement(self.escrow, trade, bps)
         return self._send("accept_settlement", fn, by)
 
     def withdraw_settlement(self, trade: Trade, *, by: str) -> TxResult:
@@ -44,7 +45,7 @@ class Disputes(Preflight):
         proposer, _ = self.settlement(trade)
         if self.preflight and proposer is None:
             self._refuse("EscrowNoSettlement", orderId=trade.id)
-        fn = self.escrow.functions.withdrawSettlement(trade.order.as_tuple(), trade.terms_hash)
+        fn = escrow_calls.withdraw_settlement(self.escrow, trade)
         return self._send("withdraw_settlement", fn, by)
 
     def _share_of_price(self, trade: Trade, amount: str | int | Amount) -> int:
@@ -66,7 +67,7 @@ class Disputes(Preflight):
         self._check_party(trade, by, trade.order.buyer)
         self._check_status(trade, *ACTIVE)
         bps = self._share_of_price(trade, amount)
-        fn = self.escrow.functions.release(trade.order.as_tuple(), trade.terms_hash, bps)
+        fn = escrow_calls.release(self.escrow, trade, bps)
         return self._send("release", fn, by)
 
     def reimburse(self, trade: Trade, *, by: str, amount: str | int | Amount) -> TxResult:
@@ -75,7 +76,7 @@ class Disputes(Preflight):
         self._check_party(trade, by, trade.order.seller)
         self._check_status(trade, *ACTIVE)
         bps = self._share_of_price(trade, amount)
-        fn = self.escrow.functions.reimburse(trade.order.as_tuple(), trade.terms_hash, bps)
+        fn = escrow_calls.reimburse(self.escrow, trade, bps)
         return self._send("reimburse", fn, by)
 
     def appeal(self, trade: Trade, *, by: str, value: int) -> TxResult:
@@ -85,7 +86,7 @@ class Disputes(Preflight):
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, Status.DISPUTED)
         dispute_id = self._require_dispute_id(trade)
-        fn = self.escrow.functions.appeal(trade.form, dispute_id)
+        fn = escrow_calls.appeal(self.escrow, trade, dispute_id)
         return self._send("appeal", fn, by, value=value)
 
     # ------------------------------------------------------------------ disputes
@@ -94,7 +95,7 @@ class Disputes(Preflight):
         """Buyer or seller opens a dispute, paying the arbitration cost."""
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, *ACTIVE)
-        fn = self.escrow.functions.dispute(trade.form, evidence)
+        fn = escrow_calls.dispute(self.escrow, trade, evidence)
         return self._send("dispute", fn, by, value=self.arbitration_cost(trade))
 
     def pay_fee(self, trade: Trade, *, by: str) -> TxResult:
@@ -104,20 +105,20 @@ class Disputes(Preflight):
         opener = trade.order.buyer if state.buyer_opened_dispute else trade.order.seller
         if self.preflight and to_checksum_address(by) == opener:
             self._refuse("OrderUnauthorized", orderId=trade.id, caller=to_checksum_address(by))
-        fn = self.escrow.functions.payArbitrationFee(trade.form)
+        fn = escrow_calls.pay_arbitration_fee(self.escrow, trade)
         return self._send("pay_fee", fn, by, value=self.arbitration_cost(trade))
 
     def evidence(self, trade: Trade, *, by: str, evidence: str) -> TxResult:
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, Status.DISPUTED)
-        fn = self.escrow.functions.submitEvidence(trade.form, evidence)
+        fn = escrow_calls.submit_evidence(self.escrow, trade, evidence)
         return self._send("evidence", fn, by)
 
     def vote(self, trade: Trade, *, by: str, buyer_share: str | int) -> TxResult:
         """A panel member votes the buyer's share (`"40%"` or basis points) of what is locked."""
         bps = buyer_share if isinstance(buyer_share, int) else parse_bps(buyer_share)
         dispute_id = self._require_dispute_id(trade)
-        fn = self._arbitrator(trade).functions.vote(dispute_id, bps + 1)
+        fn = calls.vote(self._arbitrator(trade), dispute_id, bps)
         return self._send("vote", fn, by)
 
     def default(self, trade: Trade, *, by: str) -> TxResult:
@@ -131,10 +132,10 @@ class Disputes(Preflight):
         if dispute_id is not None and state.with_arbitrator:
             # With the panel: the arbitrator decides whether its deadline passed (and says
             # ArbitrationDisputeSolved once it ruled).
-            fn = self._arbitrator(trade).functions.ruleByDefault(dispute_id)
+            fn = calls.rule_by_default(self._arbitrator(trade), dispute_id)
             return self._send("default (ruling period)", fn, by)
         self._check_status(trade, Status.DISPUTED)
-        fn = self.escrow.functions.enforceFeeTimeout(trade.order.as_tuple(), trade.terms_hash)
+        fn = escrow_calls.enforce_fee_timeout(self.escrow, trade)
         return self._send("default (fee timeout)", fn, by)
 
     def enforce_ruling_timeout(self, trade: Trade, *, by: str) -> TxResult:
@@ -143,7 +144,7 @@ class Disputes(Preflight):
         state = self._check_status(trade, Status.DISPUTED)
         if self.preflight and not state.with_arbitrator:
             self._refuse("EscrowNotWithArbitrator", orderId=trade.id)
-        fn = self.escrow.functions.enforceRulingTimeout(trade.order.as_tuple(), trade.terms_hash)
+        fn = escrow_calls.enforce_ruling_timeout(self.escrow, trade)
         return self._send("default (ruling timeout)", fn, by)
 
     def _require_dispute_id(self, trade: Trade) -> int:
@@ -175,7 +176,7 @@ class Disputes(Preflight):
                 "EscrowNothingToWithdraw", account=to_checksum_address(by), token=tok.address
             )
         if to is None:
-            fn = self.escrow.functions.withdraw(tok.address)
+            fn = escrow_calls.withdraw(self.escrow, tok.address)
         else:
-            fn = self.escrow.functions.withdrawTo(tok.address, to)
+            fn = escrow_calls.withdraw_to(self.escrow, tok.address, to)
         return self._send("withdraw", fn, by)

@@ -9,8 +9,8 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from tradelane._client import eip712
-from tradelane._client.calls import document_hash, hex_bytes, location_bytes, panel_extra_data
+from tradelane._client import calls, eip712, escrow_calls
+from tradelane._client.calls import document_hash, hex_bytes, panel_extra_data
 from tradelane._client.preflight import ACTIVE, Preflight
 from tradelane._client.tokens import Token
 from tradelane.amounts import Amount, parse_bps, parse_duration
@@ -143,7 +143,7 @@ class Orders(Preflight):
         self._check_party(trade, sender, trade.order.buyer)
         self._check_arbitrator(trade)
         self._check_terms(trade)
-        fn = self.escrow.functions.register(trade.form, trade.terms_uri)
+        fn = escrow_calls.register(self.escrow, trade)
         return self._send("register", fn, sender)
 
     def accept(self, trade: Trade, *, by: str | None = None) -> TxResult:
@@ -151,7 +151,7 @@ class Orders(Preflight):
         self._check_not_paused()
         self._check_party(trade, sender, trade.order.seller)
         self._check_status(trade, Status.CREATED)
-        fn = self.escrow.functions.accept(trade.order.as_tuple(), trade.terms_hash)
+        fn = escrow_calls.accept(self.escrow, trade)
         return self._send("accept", fn, sender)
 
     def sign_quote(self, trade: Trade, *, by: str | None = None) -> Quote:
@@ -194,32 +194,27 @@ class Orders(Preflight):
         if not token.is_eth:
             if permit:
                 permit_args = self._permit(token, sender, order.price)
-            elif (
-                self._erc20(token.address).functions.allowance(sender, self.escrow.address).call()
-                < order.price
-            ):
+            elif self.allowance(token, sender) < order.price:
                 self.approve(token, sender, order.price)
-        f = self.escrow.functions
-        o = order.as_tuple()
         if quote is not None:
             if permit_args:
-                fn = f.fundWithQuoteAndPermit(
-                    trade.form, trade.terms_uri, quote.signature, permit_args
+                fn = escrow_calls.fund_with_quote_and_permit(
+                    self.escrow, trade, quote.signature, permit_args
                 )
             else:
-                fn = f.fundWithQuote(trade.form, trade.terms_uri, quote.signature)
+                fn = escrow_calls.fund_with_quote(self.escrow, trade, quote.signature)
         elif permit_args:
-            fn = f.fundWithPermit(o, trade.terms_hash, permit_args)
+            fn = escrow_calls.fund_with_permit(self.escrow, trade, permit_args)
         else:
-            fn = f.fund(o, trade.terms_hash)
+            fn = escrow_calls.fund(self.escrow, trade)
         return self._send("fund", fn, sender, value=value)
 
     def _permit(self, token: Token, owner: str, value: int) -> tuple[int, int, bytes, bytes]:
         contract = self._erc20(token.address)
-        nonce = int(contract.functions.nonces(owner).call())
+        nonce = int(calls.permit_nonce(contract, owner).call())
         deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
         v, r, s = eip712.permit_signature(
-            token_name=str(contract.functions.name().call()),
+            token_name=str(calls.token_name(contract).call()),
             token=token.address,
             chain_id=self.chain_id,
             owner=owner,
@@ -234,7 +229,7 @@ class Orders(Preflight):
     def cancel(self, trade: Trade, *, by: str) -> TxResult:
         self._check_party(trade, by, trade.order.buyer, trade.order.seller)
         self._check_status(trade, Status.NONE, Status.CREATED, Status.ACCEPTED)
-        fn = self.escrow.functions.cancel(trade.order.as_tuple(), trade.terms_hash)
+        fn = escrow_calls.cancel(self.escrow, trade)
         return self._send("cancel", fn, by)
 
     # ------------------------------------------------------------------ checkpoints
@@ -257,9 +252,9 @@ class Orders(Preflight):
         sign it and `relayer` (default: the operator) send it."""
         k = CheckpointKind.parse(kind)
         actor = to_checksum_address(by or trade.terms.carrier)
-        checkpoint = (int(k), location_bytes(location), document_hash(document), uri)
+        checkpoint = calls.checkpoint_struct(k, location, document, uri)
         if not signed:
-            fn = self.tracker.functions.record(trade.form, checkpoint)
+            fn = calls.record(self.tracker, trade, checkpoint)
             return self._send(f"checkpoint {k.label}", fn, actor)
         if deadline is None:
             deadline = int(self.w3.eth.get_block("latest")["timestamp"]) + 3_600
@@ -278,16 +273,14 @@ class Orders(Preflight):
             self.tracker.address,
         )
         signature = eip712.sign_checkpoint(self.private_key(actor), *args)
-        fn = self.tracker.functions.recordSigned(
-            trade.form, checkpoint, actor, deadline, nonce, signature
-        )
+        fn = calls.record_signed(self.tracker, trade, checkpoint, actor, deadline, nonce, signature)
         return self._send(f"checkpoint {k.label} (signed)", fn, relayer or self.operator)
 
     def checkpoint_nonce(self, trade: Trade, signer: str) -> int:
         """The nonce `signer`'s next signed checkpoint for this order must carry: the tracker's,
         or past the ones this client signed and has not seen recorded yet."""
         signer = to_checksum_address(signer)
-        on_chain = int(self._views.call(self.tracker, "checkpointNonce", signer, trade.id))
+        on_chain = int(self._views.call(calls.checkpoint_nonce(self.tracker, signer, trade.id)))
         return max(on_chain, self._next_checkpoint_nonce.get((signer, trade.id), 0))
 
     def revoke_checkpoints(self, trade: Trade, *, by: str, below: int | None = None) -> TxResult:
@@ -295,7 +288,7 @@ class Orders(Preflight):
         with a nonce below `below`; default: every one this client signed)."""
         signer = to_checksum_address(by)
         next_nonce = below if below is not None else self.checkpoint_nonce(trade, signer)
-        fn = self.tracker.functions.revokeCheckpointNonces(trade.id, next_nonce)
+        fn = calls.revoke_checkpoint_nonces(self.tracker, trade.id, next_nonce)
         result = self._send("revoke checkpoints", fn, signer)
         self._next_checkpoint_nonce[(signer, trade.id)] = next_nonce
         return result
@@ -316,12 +309,12 @@ class Orders(Preflight):
         state = self._check_status(trade, *ACTIVE)
         if self.preflight and state.on_hold:
             self._refuse("EscrowOnHold", orderId=trade.id)
-        fn = self.escrow.functions.confirm(trade.order.as_tuple(), trade.terms_hash)
+        fn = escrow_calls.confirm(self.escrow, trade)
         return self._send("confirm", fn, sender)
 
     def settle(self, trade: Trade, *, by: str) -> TxResult:
         self._check_status(trade, Status.DELIVERED)
-        fn = self.escrow.functions.settle(trade.form)
+        fn = escrow_calls.settle(self.escrow, trade)
         return self._send("settle", fn, by)
 
     def refund(self, trade: Trade, *, by: str) -> TxResult:
@@ -330,5 +323,5 @@ class Orders(Preflight):
         state = self._check_status(trade, *ACTIVE)
         if state.status == Status.DELIVERED:
             self._check_party(trade, by, trade.order.buyer)
-        fn = self.escrow.functions.refund(trade.form)
+        fn = escrow_calls.refund(self.escrow, trade)
         return self._send("refund", fn, by)

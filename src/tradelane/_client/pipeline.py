@@ -33,6 +33,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import RPCEndpoint, TxParams
 
+from tradelane._client import escrow_calls
 from tradelane._client.events import EventDecoder
 from tradelane._client.fees import gas_for, unsigned
 from tradelane._client.views import Views
@@ -173,9 +174,9 @@ class Pipeline:
         of one or two per step). What is read holds until the next flush."""
         client = self.client
         ids = [t.id for t in trades]
-        raw = client._views.call_many(client.escrow, "orderState", [[i] for i in ids])
+        raw = client._views.call_many([escrow_calls.order_state(client.escrow, i) for i in ids])
         self.states.update((i, OrderState.from_tuple(r)) for i, r in zip(ids, raw, strict=True))
-        self.paused = bool(client._views.call(client.escrow, "paused"))
+        self.paused = bool(client._views.call(escrow_calls.paused(client.escrow)))
 
     def flush(self) -> list[TxResult]:
         """Send what is queued and wait for every receipt; returns the completed results."""

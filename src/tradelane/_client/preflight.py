@@ -6,6 +6,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
+from tradelane._client import escrow_calls
 from tradelane._client.reading import Reading
 from tradelane.errors import UnsafeTerms
 from tradelane.types import OrderState, Status, Trade, status_mask
@@ -95,6 +96,6 @@ class Preflight(Reading):
     def _check_not_paused(self) -> None:
         paused = self._pipeline.paused if self._pipeline is not None else None
         if paused is None and self.preflight:
-            paused = bool(self._views.call(self.escrow, "paused"))
+            paused = bool(self._views.call(escrow_calls.paused(self.escrow)))
         if self.preflight and paused:
             self._refuse("EnforcedPause")

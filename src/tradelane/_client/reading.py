@@ -11,7 +11,7 @@ from eth_typing import ChecksumAddress, HexStr
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
-from tradelane._client import eip712
+from tradelane._client import calls, eip712, escrow_calls
 from tradelane._client.accounts import Accounts
 from tradelane._client.calls import CUSTOMS_ROLE, INSPECTOR_ROLE, event_topic, hex_str, id_bytes
 from tradelane._client.pipeline import batched
@@ -47,23 +47,27 @@ class Reading(Accounts):
         """The accounts the operator accredits as `"customs"` or `"inspector"`: what new_trade
         names by default. An order's own list decides who may record on it."""
         role_id = {"customs": CUSTOMS_ROLE, "inspector": INSPECTOR_ROLE}[role]
-        members = self._views.call(self.tracker, "accredited", role_id)
+        members = self._views.call(calls.accredited(self.tracker, role_id))
         return [to_checksum_address(m) for m in members]
 
     def fee_bps(self) -> int:
         """The platform fee in force for orders registered now (basis points)."""
-        return int(self._views.call(self.escrow, "feeBps"))
+        return int(self._views.call(escrow_calls.fee_bps(self.escrow)))
+
+    def fee_timeout(self) -> int:
+        """How long the other party of a dispute has to pay its arbitration fee (seconds)."""
+        return int(self._views.call(escrow_calls.fee_timeout(self.escrow)))
 
     def default_panel(self) -> list[ChecksumAddress]:
         """The arbitrator's default panel ([] until the operator sets it)."""
-        members = self.arbitration.functions.defaultPanel().call()
+        members = calls.default_panel(self.arbitration).call()
         return [to_checksum_address(m) for m in members]
 
     def arbitration_cost(self, trade: Trade) -> int:
         """What opening (or joining) a dispute costs; reverts, as a named error, for a panel
         that cannot sit (ArbitrationInvalidPanel, ArbitrationMemberNotRegistered, …)."""
-        arbitrator = self.w3.eth.contract(address=trade.terms.arbitrator, abi=self.arbitration.abi)
-        call = arbitrator.functions.arbitrationCost(trade.terms.arbitrator_extra_data)
+        arbitrator = self._arbitrator(trade)
+        call = calls.arbitration_cost(arbitrator, trade.terms.arbitrator_extra_data).bound()
         try:
             return int(call.call())
         except Exception as exc:
@@ -71,8 +75,7 @@ class Reading(Accounts):
 
     def refund_due(self, trade: Trade) -> bool:
         """Whether the buyer's refund is due now (a missed ship-by, or deliver-by under D-terms)."""
-        fn = self.escrow.functions.refundDue(trade.form)
-        return bool(fn.call())
+        return bool(escrow_calls.refund_due(self.escrow, trade).call())
 
     # ------------------------------------------------------------------ orders
 
@@ -109,7 +112,7 @@ class Reading(Accounts):
         oid = trade.id if isinstance(trade, Trade) else id_bytes(trade)
         if self._pipeline is not None and oid in self._pipeline.states:
             return self._pipeline.states[oid]  # prefetched since the last flush
-        return OrderState.from_tuple(self._views.call(self.escrow, "orderState", oid))
+        return OrderState.from_tuple(self._views.call(escrow_calls.order_state(self.escrow, oid)))
 
     def order(self, trade: Trade | bytes | str) -> OrderView:
         """The order as a whole: terms (rebuilt from events if need be), state and money."""
@@ -129,7 +132,7 @@ class Reading(Accounts):
 
     def settlement(self, trade: Trade) -> tuple[ChecksumAddress | None, int]:
         """The settlement on the table: (proposer or None, the buyer's share in bps)."""
-        proposer, bps = self.escrow.functions.settlementOf(trade.id).call()
+        proposer, bps = escrow_calls.settlement_of(self.escrow, trade.id).call()
         return (to_checksum_address(proposer) if int(proposer, 16) else None), int(bps)
 
     def dispute_id(self, trade: Trade) -> int | None:
@@ -144,9 +147,9 @@ class Reading(Accounts):
         dispute_id = self.dispute_id(trade)
         if dispute_id is None:
             return None
-        arbitrator = self._arbitrator(trade).functions
-        start, end = arbitrator.appealPeriod(dispute_id).call()
-        cost = arbitrator.appealCost(dispute_id, trade.terms.arbitrator_extra_data).call()
+        arbitrator = self._arbitrator(trade)
+        start, end = calls.appeal_period(arbitrator, dispute_id).call()
+        cost = calls.appeal_cost(arbitrator, dispute_id, trade.terms.arbitrator_extra_data).call()
         return {"cost": int(cost), "period_start": int(start), "period_end": int(end)}
 
     def meta_evidence(self, trade: Trade) -> dict[str, Any] | None:
@@ -261,12 +264,13 @@ class Reading(Accounts):
         return OrderMoney(deposit, seller, buyer, fee)
 
     def owed(self, account: str, token: str | Token | None = None) -> int:
-        return int(self.escrow.functions.owed(account, self.token(token).address).call())
+        return int(escrow_calls.owed(self.escrow, account, self.token(token).address).call())
 
     def reputation(self, account: str, tokens: Iterable[str | Token] | None = None) -> Reputation:
         """An account's track record summed over `tokens` (default: every token known, and ETH)."""
         toks = [self.token(t) for t in tokens] if tokens is not None else list(self.tokens.values())
-        records = self.escrow.functions.reputationOf(account, [t.address for t in toks]).call()
+        addresses = [t.address for t in toks]
+        records = escrow_calls.reputation_of(self.escrow, account, addresses).call()
         total = Reputation()
         for record in records:
             total = total + Reputation.from_tuple(record)

@@ -10,6 +10,7 @@ from eth_typing import ChecksumAddress
 from eth_utils import to_checksum_address
 from web3.contract.contract import ContractFunction
 
+from tradelane._client import calls
 from tradelane._client.calls import encode_call
 from tradelane._client.core import ClientCore
 from tradelane._client.fees import gas_for, unsigned
@@ -29,7 +30,7 @@ class Sending(ClientCore):
         address = to_checksum_address(sender)
         if address in self._proxies:  # a contract account acts through its owner
             owner, proxy = self._proxies[address]
-            fn = proxy.functions.act(fn.address, encode_call(fn))
+            fn = calls.act(proxy, fn)
             address = owner
         tx: dict[str, Any] = {
             "from": address,

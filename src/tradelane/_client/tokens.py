@@ -10,6 +10,7 @@ from eth_typing import ChecksumAddress
 from eth_utils import to_checksum_address
 from web3.contract import Contract
 
+from tradelane._client import calls
 from tradelane._client.sending import Sending
 from tradelane.amounts import Amount, format_units, parse_amount
 from tradelane.deploy import deploy_contract
@@ -68,8 +69,8 @@ class Tokens(Sending):
     def _load_token(self, address: ChecksumAddress) -> Token:
         contract = self._erc20(address)
         try:
-            symbol = str(contract.functions.symbol().call())
-            decimals = int(contract.functions.decimals().call())
+            symbol = str(calls.symbol(contract).call())
+            decimals = int(calls.decimals(contract).call())
         except Exception as exc:
             raise ValueError(f"{address} does not look like an ERC-20 token: {exc}") from None
         return self.register_token(Token(symbol.upper(), address, decimals, symbol))
@@ -106,20 +107,27 @@ class Tokens(Sending):
     def mint(self, token: str | Token, to: str, amount: int | str) -> TxResult:
         tok = self.token(token)
         units = amount if isinstance(amount, int) else tok.units(amount)
-        return self._send("mint", self._erc20(tok.address).functions.mint(to, units), self.operator)
+        return self._send("mint", calls.mint(self._erc20(tok.address), to, units), self.operator)
 
     def approve(
         self, token: str | Token, owner: str, amount: int, spender: str | None = None
     ) -> TxResult:
         tok = self.token(token)
-        fn = self._erc20(tok.address).functions.approve(spender or self.escrow.address, amount)
+        fn = calls.approve(self._erc20(tok.address), spender or self.escrow.address, amount)
         return self._send("approve", fn, owner)
+
+    def allowance(self, token: str | Token, owner: str, spender: str | None = None) -> int:
+        """How much of `owner`'s `token` `spender` (default: the escrow) may move (the
+        ERC-20 allowance)."""
+        tok = self.token(token)
+        spender = spender or self.escrow.address
+        return int(calls.allowance(self._erc20(tok.address), owner, spender).call())
 
     def balance(self, account: str, token: str | Token | None = None) -> int:
         tok = self.token(token)
         if tok.is_eth:
             return int(self.w3.eth.get_balance(to_checksum_address(account)))
-        return int(self._erc20(tok.address).functions.balanceOf(account).call())
+        return int(calls.balance_of(self._erc20(tok.address), account).call())
 
     def send_eth(self, sender: str, to: str, amount: int) -> TxResult:
         tx: dict[str, Any] = {

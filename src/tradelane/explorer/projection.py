@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
+from tradelane._client import escrow_calls
 from tradelane.client import TradeClient
 from tradelane.explorer import db
 from tradelane.explorer.chain import BATCH, _parts
@@ -145,9 +146,10 @@ def refresh(store: Store, escrows: Mapping[str, TradeClient], block: int) -> Non
         views = client._views
         for part in _parts(rows, BATCH):
             states = views.call_many(
-                client.escrow,
-                "orderState",
-                [[bytes.fromhex(r.order_id[2:])] for r in part],
+                [
+                    escrow_calls.order_state(client.escrow, bytes.fromhex(r.order_id[2:]))
+                    for r in part
+                ],
                 block=block,
             )
             order_rows += [
@@ -156,9 +158,11 @@ def refresh(store: Store, escrows: Mapping[str, TradeClient], block: int) -> Non
         pairs = sorted({(p, r.token) for r in rows for p in (r.buyer, r.seller) if p})
         for part in _parts(pairs, BATCH):
             records = views.call_many(
-                client.escrow, "reputationOf", [[p, [t]] for p, t in part], block=block
+                [escrow_calls.reputation_of(client.escrow, p, [t]) for p, t in part], block=block
             )
-            owed = views.call_many(client.escrow, "owed", [[p, t] for p, t in part], block=block)
+            owed = views.call_many(
+                [escrow_calls.owed(client.escrow, p, t) for p, t in part], block=block
+            )
             for (party, token), rec, due in zip(part, records, owed, strict=True):
                 rep = Reputation.from_tuple(rec[0])
                 party_rows.append(

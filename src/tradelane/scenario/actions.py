@@ -52,12 +52,11 @@ def fund(runner: _Runner, step: ActionStep, by: ChecksumAddress, trade: Trade | 
     quote = runner.quotes.get(step.order)
     token = c.token(trade.order.token)
     approved: list[Any] = []
-    if not token.is_eth and not step.permit and by == trade.order.buyer:
-        # Approve as its own transaction, so the report shows it.
-        erc20 = c.w3.eth.contract(address=token.address, abi=c.artifacts["TestStablecoin"].abi)
-        allowance = int(erc20.functions.allowance(by, c.escrow.address).call())
-        if allowance < trade.order.price:
-            approved.append(c.approve(token, by, trade.order.price))
+    # The buyer funding in a token without a permit approves as its own transaction, so the
+    # report shows it.
+    by_allowance = not token.is_eth and not step.permit and by == trade.order.buyer
+    if by_allowance and c.allowance(token, by) < trade.order.price:
+        approved.append(c.approve(token, by, trade.order.price))
     return [*approved, c.fund(trade, by=by, quote=quote, permit=step.permit)]
 
 

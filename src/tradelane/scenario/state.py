@@ -57,10 +57,10 @@ class _Runner:
         self.addr.setdefault("treasury", c.deployment.treasury)
         fee = parse_bps(s.platform.fee)
         # A fresh suite charges nothing; a shared one (a real network) keeps the last fee set.
-        if fee != (0 if self.fresh else int(c.escrow.functions.feeBps().call())):
+        if fee != (0 if self.fresh else c.fee_bps()):
             txs.append(_tx(c.set_fee(fee)))
         timeout = parse_duration(s.arbitration.fee_timeout)
-        if timeout != int(c.escrow.functions.feeTimeout().call()):
+        if timeout != c.fee_timeout():
             txs.append(_tx(c.set_fee_timeout(timeout)))
         for name, party in s.parties.items():
             if party.role == "customs":
