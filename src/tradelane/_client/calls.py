@@ -247,7 +247,7 @@ def permit_nonce(token: Contract, owner: str) -> ViewCall:
 
 
 def allowance(token: Contract, owner: str, spender: str) -> ViewCall:
-    """`allowance(owner, spender)`: how much of `owner`'s `spender` may move."""
+    """`allowance(owner, spender)`: how much of `owner`'s tokens `spender` may move."""
     return ViewCall(token, "allowance", (owner, spender))
 
 
