@@ -5,12 +5,15 @@ modules import one another without a cycle (every import counts, also one inside
 function or under ``TYPE_CHECKING``: a deferred import hides a cycle, it does not remove
 it), a private name (``_x``) is imported only from a module of the importer's own
 package, and each module imports only from its own layer and the layers before it
-(``LAYERS``, the table of docs/ARCHITECTURE.md).
+(``LAYERS``, the table of docs/ARCHITECTURE.md). The doc is held to the source too: its
+layers table shows ``LAYERS``, every module it names exists, and the scenario steps it
+follows are quoted as the scenario file has them.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -237,3 +240,60 @@ def test_the_walk_sees_relative_and_deferred_imports():
     # The facade's own imports: relative ones are resolved, so the graph is not empty.
     assert GRAPH[ROOT], "tradelane/__init__.py imports nothing the walk could see"
     assert all(target in MODULES for targets in GRAPH.values() for target in targets)
+
+
+DOC = SRC.parent / "docs" / "ARCHITECTURE.md"
+
+
+def _missing_from_doc() -> tuple[int, list[str]]:
+    """How many modules docs/ARCHITECTURE.md names in backticks, and those that do not exist:
+    a path (`cli/run.py`, `tests/...`) from the package or the repository, a bare file name
+    (`decoding.py`, named in its package's paragraph) anywhere in the package, a dotted name
+    (`_client.form`) from the package."""
+    files = {path.name for path in MODULES.values()}
+    count, missing = 0, []
+    for token in re.findall(r"`([A-Za-z0-9_./]+)`", DOC.read_text()):
+        if token.endswith(".py"):
+            if token.startswith("tests/"):
+                exists = (SRC.parent / token).is_file()
+            elif "/" in token:
+                exists = (SRC / ROOT / token).is_file()
+            else:
+                exists = token in files
+        elif re.fullmatch(r"(_client|_bench|standards|scenario|explorer|cli)\.[a-z0-9_]+", token):
+            exists = f"{ROOT}.{token}" in MODULES
+        else:
+            continue
+        count += 1
+        if not exists:
+            missing.append(token)
+    return count, missing
+
+
+def test_the_architecture_doc_names_only_modules_that_exist():
+    count, missing = _missing_from_doc()
+    assert count > 40, "the walk found too few module names in docs/ARCHITECTURE.md"
+    assert not missing, f"docs/ARCHITECTURE.md names modules that do not exist: {missing}"
+
+
+def test_the_architecture_doc_shows_the_layers_of_the_test():
+    section = DOC.read_text().split("## The layers", 1)[1].split("\n## ", 1)[0]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("layer", "---"):
+            rows[cells[0].lower()] = set(re.findall(r"`([A-Za-z0-9_.]+)`", cells[1]))
+    assert [name.lower() for name, _ in LAYERS] == list(rows), "the doc's layers, in order"
+    for name, prefixes in LAYERS:
+        shown = rows[name.lower()]
+        for prefix in prefixes:
+            short = prefix if prefix == ROOT else prefix.removeprefix(f"{ROOT}.")
+            assert short in shown, f"docs/ARCHITECTURE.md's {name} row lacks `{short}`"
+
+
+def test_the_architecture_doc_quotes_its_scenario_as_it_is():
+    text = DOC.read_text()
+    block = text.split("```yaml\n", 1)[1].split("```", 1)[0]
+    scenario = (SRC.parent / "scenarios" / "happy_eth_fob.yaml").read_text()
+    lines = [line for line in block.splitlines() if line.strip()]
+    assert lines and all(line in scenario.splitlines() for line in lines)
