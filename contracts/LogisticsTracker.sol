@@ -93,8 +93,8 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
     /// @inheritdoc ILogisticsTracker
     function record(bytes calldata order, Checkpoint calldata checkpoint) external {
         OrderForm.check(order);
-        (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
-        _record(order, termsHash, id, checkpoint, msg.sender);
+        bytes32 id = OrderForm.id(order);
+        _record(order, id, checkpoint, msg.sender);
     }
 
     /// @inheritdoc ILogisticsTracker
@@ -107,7 +107,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         bytes calldata signature
     ) external {
         OrderForm.check(order);
-        (bytes32 id, bytes32 termsHash) = OrderForm.ids(order);
+        bytes32 id = OrderForm.id(order);
         // Check: in time, in the signer's order, and really the signer's.
         if (block.timestamp > deadline) revert TrackerSignatureExpired(deadline);
         uint256 expected = _nextNonce[signer][id];
@@ -119,7 +119,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         }
         // Effect:
         _nextNonce[signer][id] = expected + 1;
-        _record(order, termsHash, id, checkpoint, signer);
+        _record(order, id, checkpoint, signer);
     }
 
     /// @inheritdoc ILogisticsTracker
@@ -135,13 +135,7 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
     // ---------------------------------------------------------------- private
 
     /// @dev Checks that `actor` may record the checkpoint, emits it and reports it to the escrow.
-    function _record(
-        bytes calldata form,
-        bytes32 termsHash,
-        bytes32 id,
-        Checkpoint calldata checkpoint,
-        address actor
-    ) private {
+    function _record(bytes calldata form, bytes32 id, Checkpoint calldata checkpoint, address actor) private {
         uint8 kind = checkpoint.kind;
         // Check:
         if (kind == uint8(CheckpointKind.None) || kind > uint8(type(CheckpointKind).max)) {
@@ -153,9 +147,9 @@ contract LogisticsTracker is ILogisticsTracker, AccessControlEnumerable, EIP712 
         // Interaction:
         Order calldata order = OrderForm.head(form);
         if (kind <= uint8(CheckpointKind.Delivered)) {
-            _escrow.stageReported(order, termsHash, Stage(kind), OrderForm.schedule(form), OrderForm.windows(form));
+            _escrow.stageReported(order, id, Stage(kind), OrderForm.schedule(form), OrderForm.windows(form));
         } else if (kind == uint8(CheckpointKind.CustomsHold) || kind == uint8(CheckpointKind.CustomsRelease)) {
-            _escrow.holdReported(order, termsHash, kind == uint8(CheckpointKind.CustomsHold), OrderForm.schedule(form));
+            _escrow.holdReported(order, id, kind == uint8(CheckpointKind.CustomsHold), OrderForm.schedule(form));
         } else {
             // Exceptions and inspections move no money, but only a funded, open order has any.
             Status status = _escrow.orderState(id).status;

@@ -214,12 +214,12 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     // ---------------------------------------------------------------- tracker hooks
 
     /// @inheritdoc ITradeEscrow
-    function stageReported(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
+    function stageReported(Order calldata order, bytes32 id, Stage stage, uint256 schedule, uint256 windows)
         external
         nonReentrant
     {
         if (msg.sender != address(_tracker)) revert EscrowOnlyTracker(msg.sender);
-        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+        // The tracker derived `id` from this very order form.
         OrderState storage state = _orders[id];
         // Check: funded and open; each track only moves forward.
         Status status = state.status;
@@ -249,9 +249,9 @@ contract TradeEscrow is ITradeEscrow, EscrowCore, OrderRegistry {
     }
 
     /// @inheritdoc ITradeEscrow
-    function holdReported(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external nonReentrant {
+    function holdReported(Order calldata order, bytes32 id, bool hold, uint256 schedule) external nonReentrant {
         if (msg.sender != address(_tracker)) revert EscrowOnlyTracker(msg.sender);
-        bytes32 id = OrderHashing.hashOrder(order, termsHash);
+        // The tracker derived `id` from this very order form.
         OrderState storage state = _orders[id];
         // Check:
         Status status = state.status;

@@ -88,18 +88,21 @@ interface ITradeEscrow is IOrderRegistry, IEvidence, IReputation, IEscrowEvents 
 
     /// @notice Reports a forward stage of one track (the carrier's transport stages, or customs' clearances)
     /// and releases the tranches it makes due, unless held, disputed, or picked up late.
+    /// @param id The order's identifier as the tracker derived it from the very form that `order`, `schedule` and
+    /// `windows` come from; the escrow takes all four from the tracker alone, so it does not hash the order again.
     /// @param schedule The order's milestones packed by the tracker: 24 bits each, stage in the low 8, share above.
     /// @param windows The order's shipWithin (low 32 bits) and deliverWithin (next 32 bits), to tell whether a
     /// pickup and a delivery were on time.
     /// @dev Named for its selector as well as its job: 0x00c500ee sorts first, and the dispatcher compares selectors
     /// in ascending order, so the call every checkpoint makes is found first (about 680 gas less than as `onStage`,
     /// the 32nd of 41).
-    function stageReported(Order calldata order, bytes32 termsHash, Stage stage, uint256 schedule, uint256 windows)
+    function stageReported(Order calldata order, bytes32 id, Stage stage, uint256 schedule, uint256 windows)
         external;
 
     /// @notice Reports a customs hold (`hold` true) or its release; a release pays the tranches held back and,
     /// after delivery, restarts the inspection window in full.
-    function holdReported(Order calldata order, bytes32 termsHash, bool hold, uint256 schedule) external;
+    /// @param id The order's identifier as the tracker derived it from the form that `order` and `schedule` come from.
+    function holdReported(Order calldata order, bytes32 id, bool hold, uint256 schedule) external;
 
     // ---------------------------------------------------------------- operator
 

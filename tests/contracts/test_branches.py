@@ -342,11 +342,11 @@ def test_checkpoint_on_unfunded_order_is_refused(desk: Desk) -> None:
 
 def test_only_tracker_reports_to_escrow(desk: Desk) -> None:
     trade = desk.trade()
-    fn = desk.escrow.functions.stageReported(trade.order, trade.terms_hash, 2, 0, 0)
+    fn = desk.escrow.functions.stageReported(trade.order, trade.id, 2, 0, 0)
     desk.reverts("EscrowOnlyTracker", fn, desk.p["outsider"])
     desk.reverts(
         "EscrowOnlyTracker",
-        desk.escrow.functions.holdReported(trade.order, trade.terms_hash, True, 0),
+        desk.escrow.functions.holdReported(trade.order, trade.id, True, 0),
         desk.p["outsider"],
     )
 

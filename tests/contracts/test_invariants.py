@@ -1642,11 +1642,9 @@ class Trade(RuleBasedStateMachine):
         elif self.orders:
             # Only the tracker reports stages and holds: nobody can release money by hand.
             o = self._pick(i)
-            out = self._tx(
-                actor, "TradeEscrow", "stageReported", o.order, o.terms_hash, 10, 0xFFFFFF, 0
-            )
+            out = self._tx(actor, "TradeEscrow", "stageReported", o.order, o.id, 10, 0xFFFFFF, 0)
             self._expect(out, "EscrowOnlyTracker", "stageReported")
-            out = self._tx(actor, "TradeEscrow", "holdReported", o.order, o.terms_hash, False, 0)
+            out = self._tx(actor, "TradeEscrow", "holdReported", o.order, o.id, False, 0)
             self._expect(out, "EscrowOnlyTracker", "holdReported")
 
     @rule(

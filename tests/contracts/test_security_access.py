@@ -192,12 +192,12 @@ ESCROW: dict[str, Row] = {
     "stageReported": Row(
         frozenset(),
         "EscrowOnlyTracker",
-        lambda w, r: (_esc(w).stageReported(w.funded.order, w.funded.terms_hash, 10, 0, 0), 0),
+        lambda w, r: (_esc(w).stageReported(w.funded.order, w.funded.id, 10, 0, 0), 0),
     ),
     "holdReported": Row(
         frozenset(),
         "EscrowOnlyTracker",
-        lambda w, r: (_esc(w).holdReported(w.funded.order, w.funded.terms_hash, False, 0), 0),
+        lambda w, r: (_esc(w).holdReported(w.funded.order, w.funded.id, False, 0), 0),
     ),
     # Settlements: a party proposes, the other accepts; only the proposer withdraws.
     "proposeSettlement": Row(
