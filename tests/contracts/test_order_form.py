@@ -183,3 +183,41 @@ def test_each_named_authority_and_only_those_may_record_for_the_order(desk: Desk
     desk.record(trade, "release", by=customs[1])
     desk.record(trade, "inspection_passed", by=inspectors[1])
     desk.record(trade, "inspection_failed", by=inspectors[0])
+
+
+def test_the_type_hashes_are_the_keccak_of_the_type_strings() -> None:
+    # OrderHashing states its EIP-712 type hashes as literals (a keccak256 of concatenated
+    # strings is not folded by the compiler and cost about 700 gas a use); each must be the
+    # hash of the type strings beside it, as EIP-712 encodes them.
+    from pathlib import Path
+
+    from eth_utils import keccak
+
+    source = (
+        Path(__file__).resolve().parents[2] / "contracts/libraries/OrderHashing.sol"
+    ).read_text()
+    strings = {
+        name: "".join(re.findall(r'"([^"]*)"', body))
+        for name, body in re.findall(r"string internal constant (\w+) =(.*?);", source, re.S)
+    }
+    hashes = {
+        name: bytes.fromhex(value)
+        for name, value in re.findall(
+            r"bytes32 internal constant (\w+) = 0x([0-9a-f]{64});", source
+        )
+    }
+    milestone, terms, order = (
+        strings["MILESTONE_TYPE"],
+        strings["TERMS_TYPE"],
+        strings["ORDER_TYPE"],
+    )
+    assert (
+        order.startswith("Order(")
+        and terms.startswith("Terms(")
+        and milestone.startswith("Milestone(")
+    )
+    assert hashes == {
+        "MILESTONE_TYPEHASH": keccak(text=milestone),
+        "TERMS_TYPEHASH": keccak(text=terms + milestone),
+        "ORDER_TYPEHASH": keccak(text=order + milestone + terms),
+    }
