@@ -96,9 +96,11 @@ def _package_of(name: str) -> str:
     return name if _is_package(name) else name.rpartition(".")[0]
 
 
-def _imports(name: str) -> list[tuple[str, str | None, int]]:
-    """(module imported, name taken from it or None, line) for each import in ``name``."""
-    tree = ast.parse(MODULES[name].read_text(), filename=str(MODULES[name]))
+def _imports(name: str, source: str | None = None) -> list[tuple[str, str | None, int]]:
+    """(module imported, name taken from it or None, line) for each import in ``name`` (or in
+    ``source``, read as if it were that module's text)."""
+    text = MODULES[name].read_text() if source is None else source
+    tree = ast.parse(text, filename=str(MODULES[name]))
     found: list[tuple[str, str | None, int]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -237,8 +239,20 @@ def test_the_cycle_finder_finds_cycles(graph, expected):
 
 
 def test_the_walk_sees_relative_and_deferred_imports():
-    # The facade's own imports: relative ones are resolved, so the graph is not empty.
-    assert GRAPH[ROOT], "tradelane/__init__.py imports nothing the walk could see"
+    # A relative import, one inside a function and one under TYPE_CHECKING: all three count.
+    source = (
+        "from typing import TYPE_CHECKING\n"
+        "from .model import Scenario\n"
+        "if TYPE_CHECKING:\n"
+        "    from ..types import Trade\n"
+        "def run():\n"
+        "    from tradelane.client import _private\n"
+    )
+    assert _imports("tradelane.scenario.runner", source) == [
+        ("tradelane.scenario.model", "Scenario", 2),
+        ("tradelane.types", "Trade", 4),
+        ("tradelane.client", "_private", 6),
+    ]
     assert all(target in MODULES for targets in GRAPH.values() for target in targets)
 
 
