@@ -115,6 +115,8 @@ class Client(Protocol):
 
     def _as_revert(self, exc: Exception, to: str | None = None) -> Exception: ...
 
+    def _by_signer(self, sender: str) -> bool: ...
+
     def _replay_failure(self, tx: dict[str, Any], block: int) -> Exception: ...
 
 
@@ -207,11 +209,7 @@ class Pipeline:
         # key for, with its fee policy, its nonces (shared with sequential sends) and its
         # confirmations; elsewhere the client signs its own keys and the node the rest.
         signer = client.chain.signer
-        by_signer = [
-            q
-            for q in queue
-            if signer is not None and (q.sender in client.keys or signer.holds(q.sender))
-        ]
+        by_signer = [q for q in queue if client._by_signer(q.sender)]
         signed_by_signer = {id(q) for q in by_signer}
         ours = [q for q in queue if id(q) not in signed_by_signer]
         senders = {q.sender for q in ours if q.sender not in client._nonces}

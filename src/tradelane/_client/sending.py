@@ -66,7 +66,8 @@ class Sending(ClientCore):
         gas_limit = int(block["gasLimit"])
         tx["gas"] = gas_for(estimate, gas_limit)
         signer = self.chain.signer  # a real network: its fee policy, retries, confirmations
-        if signer is not None and (sender in self.keys or signer.holds(sender)):
+        by_signer = self._by_signer(sender)
+        if signer is not None and by_signer:
             tx_hash = signer.send_raw(tx, self.keys.get(sender))
         elif sender in self.keys:
             base_fee = int(block.get("baseFeePerGas", 0) or 0)
@@ -88,7 +89,7 @@ class Sending(ClientCore):
             self._nonces[sender] = nonce + 1
         else:
             tx_hash = self.w3.eth.send_transaction(tx)  # type: ignore[arg-type]
-        if signer is not None and (sender in self.keys or signer.holds(sender)):
+        if signer is not None and by_signer:
             receipt = signer.wait(tx_hash)
         else:
             # Polled from 10 ms up (web3 sleeps 100 ms between polls).
@@ -109,6 +110,12 @@ class Sending(ClientCore):
             events=self.events.decode_all(receipt["logs"]),
             value=int(tx.get("value", 0)),
         )
+
+    def _by_signer(self, sender: str) -> bool:
+        """Whether the chain's Signer (a real network) signs, sends and waits for `sender`'s
+        transactions: every sender it or the client holds a key for."""
+        signer = self.chain.signer
+        return signer is not None and (sender in self.keys or signer.holds(sender))
 
     def _recent_block(self) -> Any:
         """A block to take the gas limit and base fee from: the one our last transaction
