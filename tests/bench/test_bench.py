@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tradelane._bench import scale, throughput
 from tradelane._bench.gas import ANCHORS, calldata_gas
-from tradelane._bench.gasprofile import CATEGORIES, split
+from tradelane._bench.gasprofile import CATEGORIES, FLOOR_PARTS, floor, split
 from tradelane.chain import Chain
 from tradelane.cli.bench import bench
 
@@ -70,6 +70,21 @@ def test_gas_reports_every_flow_beside_the_anchors() -> None:
         assert row["calldata"] > 0 and row["storage"] > 0 and row["logs"] > 0, name
     assert profile["confirm_eth"]["calls"] >= 9_000  # the push of the price to the seller
     assert profile["fund_with_quote_eth"]["calls"] >= 3_000  # ecrecover of the quote
+    # Each flow's floor: its parts add up to it and it lies below what the flow costs.
+    floors = data["floor"]
+    assert set(floors) == set(data["flows"])
+    for name, row in floors.items():
+        assert row["gas"] == data["flows"][name], name
+        assert sum(row[p] for p in FLOOR_PARTS) == row["floor"] < row["gas"], name
+        assert row["base"] == 21_000 * data["calldata_detail"][name]["transactions"], name
+    for name, row in profile.items():
+        assert row["floor"] < row["gas"], name
+    # The tracker's call into the escrow on every checkpoint is the suite's own: the cross-
+    # border flow's floor keeps only ecrecover, the milestone's push and the settlement's.
+    expected = profile["fund_with_quote_eth"]["calls"] + profile["settle_eth"]["calls"]
+    expected += profile["checkpoint_export_cleared_milestone"]["calls"]
+    expected -= profile["checkpoint_picked_up"]["calls"]
+    assert floors["full_cross_border"]["calls"] == expected
 
 
 def test_the_profile_counts_a_call_apart_from_what_its_callee_spends() -> None:
@@ -83,6 +98,35 @@ def test_the_profile_counts_a_call_apart_from_what_its_callee_spends() -> None:
     ]
     assert split(logs) == {"storage": 3, "logs": 0, "calls": 34, "hashing": 0, "execution": 3}
     assert calldata_gas(bytes([0, 0, 1])) == 4 + 4 + 16
+
+
+def test_the_floor_keeps_only_what_the_data_and_the_rules_cost() -> None:
+    suite, outsider = "0x" + "11" * 20, "0x" + "22" * 20
+
+    def op(name: str, gas: int, cost: int, depth: int = 1, target: str | None = None) -> dict:
+        stack = ["0x0", target, "0x0"] if target else []
+        return {"op": name, "gas": gas, "gasCost": cost, "depth": depth, "stack": stack}
+
+    logs = [
+        op("SLOAD", 10_000, 2_100),  # cold: kept
+        op("SLOAD", 7_900, 100),  # warm: an implementation could have kept it
+        op("TSTORE", 7_800, 100),  # the re-entrancy guard: left out
+        op("LOG1", 7_700, 1_000),  # an event: kept
+        op("CALL", 6_700, 100, target=suite),  # into the suite's own contract: left out
+        op("STOP", 6_600, 0, depth=2),
+        op("CALL", 6_600, 2_600, target=outsider),  # a payout: kept
+        op("STOP", 4_000, 0),
+    ]
+    data = bytes([0, 0, 7, 9])
+    least = floor(logs, data, -50, {suite.upper().replace("0X", "0x")})
+    assert least == {
+        "base": 21_000,
+        "calldata": 32,
+        "storage": 2_100,
+        "logs": 1_000,
+        "calls": 2_600,
+        "refund": -50,
+    }
 
 
 @pytest.mark.anvil_only

@@ -68,6 +68,40 @@ def ratios(flows: Mapping[str, int]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _profile(
+    chain: Chain,
+    desk: GasDesk,
+    contracts: Mapping[str, Any],
+    steps: Mapping[str, int],
+    flows: Mapping[str, int],
+) -> dict[str, Any]:
+    """Where each step's gas goes ("profile") and each flow's floor ("floor"): see
+    `tradelane._bench.gasprofile`. The test doubles (the stablecoin) are not the suite."""
+    from tradelane._bench.gasprofile import FLOOR_PARTS, profile_step
+
+    suite = {c.address for name, c in contracts.items() if name != "USDC"}
+    suite.add(desk.escrow.functions.disputesModule().call())
+    traced: dict[bytes, tuple[dict[str, int], dict[str, int]]] = {}
+
+    def traced_tx(tx_hash: Any) -> tuple[dict[str, int], dict[str, int]]:
+        key = bytes(tx_hash)
+        if key not in traced:
+            gas = int(chain.w3.eth.get_transaction_receipt(tx_hash)["gasUsed"])
+            traced[key] = profile_step(chain.w3, tx_hash, gas, suite)
+        return traced[key]
+
+    profile = {}
+    for label, gas in steps.items():
+        row, least = traced_tx(desk.tx_hashes[label])
+        profile[label] = {"gas": gas, **row, "floor": sum(least.values())}
+    floors = {}
+    for name, gas in flows.items():
+        parts = [traced_tx(h)[1] for h in desk.flow_hashes[name]]
+        row = {part: sum(p[part] for p in parts) for part in FLOOR_PARTS}
+        floors[name] = {"gas": gas, "floor": sum(row.values()), **row}
+    return {"profile": profile, "floor": floors}
+
+
 def run(chain: Chain, artifacts: Mapping[str, Artifact], profile: bool = False) -> dict[str, Any]:
     """Everything `tradelane bench gas` prints, on a fresh chain; with `profile` (an Anvil
     started with --steps-tracing), also where each step's gas goes."""
@@ -85,12 +119,7 @@ def run(chain: Chain, artifacts: Mapping[str, Artifact], profile: bool = False) 
         "extras": extras,
     }
     if profile:  # the snapshot's steps, each transaction traced where it was mined
-        from tradelane._bench.gasprofile import profile_step
-
-        result["profile"] = {
-            label: {"gas": gas, **profile_step(chain.w3, desk.tx_hashes[label], gas)}
-            for label, gas in measured["steps"].items()
-        }
+        result.update(_profile(chain, desk, contracts, measured["steps"], measured["flows"]))
     return result
 
 

@@ -121,6 +121,10 @@ class GasDesk:
         self._nonce = 0
         #: (gas, calldata) of each transaction since `begin_run`.
         self.run: list[tuple[int, bytes]] = []
+        #: The transactions since `begin_run`, in the order they were sent.
+        self.run_hashes: list[Any] = []
+        #: Each measured flow's transactions (its last run).
+        self.flow_hashes: dict[str, list[Any]] = {}
         #: Each measured flow's calldata, as `run_calldata` gives it.
         self.calldata: dict[str, dict[str, int]] = {}
         #: The transaction of each labelled step (what `tradelane bench gas --profile` traces).
@@ -129,6 +133,7 @@ class GasDesk:
     def begin_run(self) -> None:
         """Start counting one run of a flow (each flow's last run is the one measured)."""
         self.run = []
+        self.run_hashes = []
 
     def run_calldata(self) -> dict[str, int]:
         """Calldata of the transactions since `begin_run`: bytes, zero bytes, and their gas
@@ -179,6 +184,7 @@ class GasDesk:
         self.run.append(
             (int(receipt["gasUsed"]), bytes(self.w3.eth.get_transaction(tx_hash)["input"]))
         )
+        self.run_hashes.append(tx_hash)
         if label:
             self.gas[label] = int(receipt["gasUsed"])
             self.tx_hashes[label] = tx_hash

@@ -113,6 +113,7 @@ def _flow(desk: GasDesk, name: str, flow: Callable[..., int], *args: Any) -> int
     if sent != gas:
         raise RuntimeError(f"flow {name} counts {gas} gas but its last run sent {sent}")
     desk.calldata[name] = desk.run_calldata()
+    desk.flow_hashes[name] = list(desk.run_hashes)
     return gas
 
 

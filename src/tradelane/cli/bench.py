@@ -28,7 +28,7 @@ def bench() -> None:
     "--json",
     "as_json",
     is_flag=True,
-    help='Print {"flows", "steps", "calldata", "anchors", "extras"} (and "profile").',
+    help='Print {"flows", "steps", "calldata", "anchors", "extras"} (and "profile", "floor").',
 )
 @click.option(
     "--profile",
@@ -113,6 +113,23 @@ def gas(as_json: bool, profile: bool) -> None:
         for name, row in result["profile"].items():
             table.add_row(name, *(f"{row[c]:,}" for c in ("gas", *gasprofile.CATEGORIES)))
         console.print(table)
+        floors = Table(
+            title="Each flow's floor: its cost with no execution, no zero calldata byte, no "
+            "second touch of a slot and no call between the suite's contracts",
+            title_justify="left",
+        )
+        floors.add_column("flow")
+        for col in ("gas", "floor", "above the floor", *gasprofile.FLOOR_PARTS):
+            floors.add_column(col, justify="right")
+        for name, row in result["floor"].items():
+            floors.add_row(
+                name,
+                f"{row['gas']:,}",
+                f"{row['floor']:,}",
+                f"{row['gas'] - row['floor']:,}",
+                *(f"{row[c]:,}" for c in gasprofile.FLOOR_PARTS),
+            )
+        console.print(floors)
 
 
 @bench.command()
