@@ -115,7 +115,8 @@ def test_the_floor_keeps_only_what_the_data_and_the_rules_cost() -> None:
         op("CALL", 6_700, 100, target=suite),  # into the suite's own contract: left out
         op("STOP", 6_600, 0, depth=2),
         op("CALL", 6_600, 2_600, target=outsider),  # a payout: kept
-        op("STOP", 4_000, 0),
+        op("SELFBALANCE", 4_000, 5),  # the running contract's own balance: left out
+        op("STOP", 3_995, 0),
     ]
     data = bytes([0, 0, 7, 9])
     least = floor(logs, data, -50, {suite.upper().replace("0X", "0x")})
